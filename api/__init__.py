@@ -1,0 +1,1 @@
+"""Web and CLI layer: the Flask application factory lives here (see create_app)."""

@@ -1,0 +1,61 @@
+"""Settings: one table of name -> (default, explanation). Read by the factory and the CLI only.
+
+Order of precedence: defaults, then an optional TOML file named by OWL40_CONFIG, then
+environment variables ``OWL40_<NAME>``, then explicit overrides (CLI options, test mapping).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+SETTINGS: dict[str, tuple[Any, str]] = {
+    "STORE": (str(PROJECT_DIR / "var" / "store"),
+              "Directory of the embedded Oxigraph store (created when missing)."),
+    "BASE_IRI": ("https://w3id.org/owl40/",
+                 "Base of every IRI minted for the data; must end with '/'."),
+    "SPARQL_URL": ("", "Query endpoint of a remote SPARQL 1.1 store; empty = embedded store."),
+    "UPDATE_URL": ("", "Update endpoint of the remote store (defaults to SPARQL_URL)."),
+    "GSP_URL": ("", "Graph Store Protocol endpoint of the remote store (optional, faster loads)."),
+    "DATA_DIR": (str(PROJECT_DIR / "data" / "owl40"), "Directory of the OWL 4.0 fact files."),
+    "ONTOLOGY_DIR": (str(PROJECT_DIR / "ontology"), "Directory of the ontology Turtle files."),
+    "SHAPES_DIR": (str(PROJECT_DIR / "shapes"), "Directory of the SHACL shapes."),
+    "QUERIES_DIR": (str(PROJECT_DIR / "queries"), "Directory of the example queries (*.rq)."),
+}
+
+
+def _coerce(value: Any, default: Any) -> Any:
+    if isinstance(default, bool):
+        return str(value).lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    return value
+
+
+def load_settings(overrides: dict[str, Any] | None = None,
+                  environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Resolve every setting: defaults < OWL40_CONFIG file < OWL40_* variables < overrides."""
+    env = os.environ if environ is None else environ
+    values = {name: default for name, (default, _) in SETTINGS.items()}
+    config_file = env.get("OWL40_CONFIG")
+    if config_file:
+        with open(config_file, "rb") as fh:
+            for key, value in tomllib.load(fh).items():
+                name = key.upper()
+                if name in SETTINGS:
+                    values[name] = _coerce(value, SETTINGS[name][0])
+    for name, (default, _) in SETTINGS.items():
+        if f"OWL40_{name}" in env:
+            values[name] = _coerce(env[f"OWL40_{name}"], default)
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            values[name.upper()] = value
+    if not values["BASE_IRI"].endswith(("/", "#")):
+        values["BASE_IRI"] += "/"
+    return values
