@@ -26,7 +26,7 @@ serve: install
 	$(BIN)/owl40 serve --host $(HOST) --port $(PORT)
 
 test: install-test
-	$(BIN)/ruff check graph api tests bench
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: install-test

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from graph.emit import Emitter, date_literal, decimal, slugify, text
 from graph.errors import InputError
@@ -587,3 +587,19 @@ class _Builder:
             if cur.get("location"):
                 self.e.stated(node, REGIO.location, text(cur["location"]), src)
         self.counts["events"] = len(self.f["events"]) + 1
+
+
+def default_graph_quads(quads: list[Quad]) -> list[Quad]:
+    """The union of ``quads``' graphs as default-graph quads, each triple once (an RDF merge).
+
+    The store keeps this materialised union as its default graph, so a SPARQL query without
+    GRAPH sees each public statement once, however many sources state it.
+    """
+    seen: set[tuple[str, str, str]] = set()
+    out: list[Quad] = []
+    for q in quads:
+        key = (str(q.subject), str(q.predicate), str(q.object))
+        if key not in seen:
+            seen.add(key)
+            out.append(Quad(q.subject, q.predicate, q.object, DefaultGraph()))
+    return out

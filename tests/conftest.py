@@ -23,3 +23,23 @@ def settings(tmp_path: Path) -> dict:
 def owl40_build() -> BuildResult:
     """The real OWL 4.0 dataset, built once per test session."""
     return build_owl40(DATA_DIR, BASE)
+
+
+@pytest.fixture(scope="session")
+def memory_store(owl40_build: BuildResult):
+    """An in-memory pyoxigraph store with the OWL 4.0 data, ontology and code lists, and the
+    materialised union as default graph — the same layout `owl40 load` writes to disk."""
+    from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
+
+    from graph.build import default_graph_quads
+
+    store = Store()
+    quads = list(owl40_build.quads)
+    for name, graph in (("regio.ttl", "https://w3id.org/regio-kg/ontology"),
+                        ("codelists.ttl", "https://w3id.org/regio-kg/code")):
+        path = PROJECT_DIR / "ontology" / name
+        if path.exists():
+            quads += [Quad(t.subject, t.predicate, t.object, NamedNode(graph))
+                      for t in parse(path=str(path), format=RdfFormat.TURTLE)]
+    store.extend(quads + default_graph_quads(quads))
+    return store
