@@ -73,6 +73,7 @@ class _Builder:
         self.phases = {p["id"]: p for p in facts["phases"]}
         self.people = {p["name"]: p for p in facts["people"]}
         self.participations: dict[tuple[str, str], NamedNode] = {}
+        self.role_sets: dict[str, set[str]] = {}
 
     # -- helpers ---------------------------------------------------------------------
     def typed(self, node: NamedNode, cls: NamedNode, label: Literal, kind: str, rid: str,
@@ -157,7 +158,7 @@ class _Builder:
             self.e.stated(node, SKOS.prefLabel, text(r["name"], "de"), src)
             self.e.stated(node, REGIO.regionType, text(r["type"], "de"), src)
             if r.get("code"):
-                self.e.stated(node, REGIO.officialCode, text(r["code"].replace(" ", "")), src)
+                self.e.stated(node, REGIO.officialCode, text(re.sub(r"\(.*\)|\s", "", r["code"])), src)
                 self.e.stated(node, REGIO.codeType, text(r["code_type"], "de"), src)
             if r.get("seat"):
                 self.e.stated(node, REGIO.seat, text(r["seat"]), src)
@@ -461,15 +462,19 @@ class _Builder:
             node = self.participation(r["of"], r["org"], r["sources"])
             self.e.stated(node, REGIO.roleText, text(r["role"], "en"), r["sources"])
             for c in self.role_codes(r["role"]):
+                self.role_sets.setdefault(node.value, set()).add(c)
                 self.e.curated(node, ORG.role, code("role", c))
         for p in self.f["projects"]:
             pid = p["id"]
             members = ([(p["lead"], "lead")] if p.get("lead") else []) + \
                 [(o, "partner") for o in p.get("partners", [])]
             for oid, role in members:
-                if (pid, oid) in self.participations:
+                node = self.participations.get((pid, oid))
+                if node is None:
+                    node = self.participation(pid, oid, p["sources"], record=("project", pid))
+                elif role in self.role_sets[node.value]:
                     continue
-                node = self.participation(pid, oid, p["sources"], record=("project", pid))
+                self.role_sets.setdefault(node.value, set()).add(role)
                 self.e.record(node, REGIO.roleText, text(role, "en"), "project", pid, p["sources"])
                 self.e.curated(node, ORG.role, code("role", role))
         self.counts["participations"] = len(self.participations)
@@ -490,9 +495,12 @@ class _Builder:
             self.e.stated(node, REGIO.fundedProject, proj, src)
             self.e.stated(proj, REGIO.hasFunding, node, src)
             if fu.get("amount") is not None:
-                amt = self.amount(f"{pid}", 1, fu["amount"], fu.get("currency", "EUR"),
-                                  cur.get("qualifier"), None, src)
-                self.e.stated(node, REGIO.amount, amt, src)
+                # the pages that state a variant amount do not state the main one
+                variant_src = {s for v in fu.get("amount_variants", []) for s in v["sources"]}
+                main_src = [s for s in src if s not in variant_src] or src
+                amt = self.amount(pid, 1, fu["amount"], fu.get("currency", "EUR"),
+                                  cur.get("qualifier"), None, main_src)
+                self.e.stated(node, REGIO.amount, amt, main_src)
             for i, v in enumerate(fu.get("amount_variants", [])):
                 cv = cur["variants"][i]
                 amt = self.amount(pid, i + 2, cv["amount"], "EUR", cv["qualifier"], v["value"],
@@ -538,7 +546,10 @@ class _Builder:
             for j, part in enumerate(self.c["stated_counts"][i]):
                 n += 1
                 node = self.e.iri("count", f"{i + 1}" + (f"-{j + 1}" if j else ""))
-                src = sc["sources"]
+                src = part.get("sources", sc["sources"]) + part.get("sources_add", [])
+                if not set(part.get("sources", [])) <= set(sc["sources"]):
+                    raise InputError(f"stated count {i}: part sources not among the entry's sources",
+                                     source="curation.yaml")
                 what = part.get("what", sc["what"])
                 value = part.get("value", sc["value"])
                 self.e.stated(node, RDF.type, REGIO.StatedCount, src)

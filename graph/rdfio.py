@@ -122,7 +122,7 @@ def parse_file(path: str | Path, *, format: str | ox.RdfFormat | None = None,
             with _open(path, None) as fh:
                 _refuse_doctype(fh, source)
         with _open(path, progress) as fh:
-            return list(ox.parse(fh, fmt, base_iri=base_iri))
+            return list(ox.parse(fh, fmt, base_iri=base_iri, rename_blank_nodes=True))
     except SyntaxError as exc:
         raise _syntax_error(exc, source) from None
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
@@ -141,7 +141,7 @@ def parse_data(data: bytes | str, *, format: str | ox.RdfFormat, source: str = "
     try:
         if fmt == ox.RdfFormat.RDF_XML:
             _refuse_doctype(io.BytesIO(raw), source)
-        return list(ox.parse(raw, fmt, base_iri=base_iri))
+        return list(ox.parse(raw, fmt, base_iri=base_iri, rename_blank_nodes=True))
     except SyntaxError as exc:
         raise _syntax_error(exc, source) from None
     except ValueError as exc:

@@ -60,7 +60,7 @@ def test_disagreeing_counts_are_kept_with_their_sources(owl40_build):
           GRAPH ?g {{ ?c regio:numericValue ?n }}
           GRAPH <{BASE}graph/meta> {{ ?g prov:wasDerivedFrom ?src }}
         }} GROUP BY ?n ORDER BY ?n""")
-    assert [(float(n), int(s)) for n, s in rows] == [(10.0, 12), (11.0, 2)]
+    assert [(float(n), int(s)) for n, s in rows] == [(10.0, 13), (11.0, 2)]
 
 
 def test_link_status_tells_confirmed_from_unconfirmed(owl40_build):

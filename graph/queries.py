@@ -1,0 +1,113 @@
+"""The example SPARQL queries in ``queries/*.rq``: parse their bilingual headers.
+
+Each file starts with four comment lines, one line each, then the PREFIX lines and the query::
+
+    # title@en: Projects per theme
+    # title@de: Projekte je Thema
+    # description@en: ...
+    # description@de: ...
+    PREFIX regio: <https://w3id.org/regio-kg/ontology#>
+    SELECT ...
+
+The header ends at the first line that is not a comment. A header line that is not of the form
+``# field@lang: text`` is an ordinary comment and ignored. Queries write IRIs minted for the
+OWL 4.0 data with the default base ``https://w3id.org/owl40/``; :func:`with_base_iri` rewrites
+them for a store built with another ``OWL40_BASE_IRI``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graph.errors import InputError
+
+DEFAULT_BASE_IRI = "https://w3id.org/owl40/"
+LANGUAGES = ("de", "en")
+FIELDS = ("title", "description")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_HEADER = re.compile(r"^#\s*(?P<field>[A-Za-z]+)@(?P<lang>[A-Za-z-]+)\s*:\s*(?P<text>.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class ExampleQuery:
+    """One example query: ``slug`` (file stem), ``title`` and ``description`` by language
+    (``{'de': ..., 'en': ...}``), the full file ``text`` (header included) and its ``path``."""
+
+    slug: str
+    title: dict[str, str] = field(hash=False)
+    description: dict[str, str] = field(hash=False)
+    text: str = field(repr=False)
+    path: Path
+
+
+def parse_header(text: str, source: str) -> dict[str, dict[str, str]]:
+    """The header fields of a query file: ``{'title': {'de': ..., 'en': ...}, 'description': ...}``.
+
+    Raises :class:`InputError` naming ``source`` (and the line) when a required field is
+    missing, empty or given twice.
+    """
+    found: dict[str, dict[str, str]] = {name: {} for name in FIELDS}
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            break
+        match = _HEADER.match(stripped)
+        if not match or match["field"] not in FIELDS:
+            continue
+        name, lang, value = match["field"], match["lang"].lower(), match["text"]
+        if lang not in LANGUAGES:
+            continue
+        if lang in found[name]:
+            raise InputError(f"header field '{name}@{lang}' is given twice", source=source,
+                             line=number)
+        if not value:
+            raise InputError(f"header field '{name}@{lang}' is empty", source=source, line=number)
+        found[name][lang] = value
+    missing = [f"{name}@{lang}" for name in FIELDS for lang in LANGUAGES
+               if lang not in found[name]]
+    if missing:
+        raise InputError("missing header field(s) " + ", ".join(f"'# {m}:'" for m in missing),
+                         source=source)
+    return found
+
+
+def read_query(path: Path) -> ExampleQuery:
+    """Read one ``.rq`` file into an :class:`ExampleQuery` (InputError when it is malformed)."""
+    path = Path(path)
+    slug = path.stem
+    if path.suffix != ".rq" or not _SLUG.match(slug):
+        raise InputError("query files must be named lower-hyphen.rq", source=str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read query file: {exc}", source=str(path)) from exc
+    header = parse_header(text, str(path))
+    return ExampleQuery(slug=slug, title=header["title"], description=header["description"],
+                        text=text, path=path)
+
+
+def load_queries(queries_dir: Path) -> list[ExampleQuery]:
+    """All example queries in ``queries_dir`` (``*.rq``), sorted by slug.
+
+    Raises :class:`InputError` naming the file when a header field is missing, and when the
+    directory does not exist.
+    """
+    queries_dir = Path(queries_dir)
+    if not queries_dir.is_dir():
+        raise InputError("the queries directory does not exist", source=str(queries_dir))
+    return [read_query(path) for path in sorted(queries_dir.glob("*.rq"))]
+
+
+def with_base_iri(text: str, base_iri: str) -> str:
+    """``text`` with the default base ``https://w3id.org/owl40/`` replaced by ``base_iri``.
+
+    The example queries name OWL 4.0 resources (e.g. a project in ``VALUES``) under the
+    default base; a store built with another ``OWL40_BASE_IRI`` needs them rewritten.
+    """
+    if not base_iri.endswith(("/", "#")):
+        base_iri += "/"
+    return text if base_iri == DEFAULT_BASE_IRI else text.replace(DEFAULT_BASE_IRI, base_iri)
