@@ -274,7 +274,7 @@ class _Builder:
     def reorientation(self) -> None:
         ro = self.c["reorientation"]
         ph = self.phases[ro["phase"]]
-        node, src = self.e.iri("event", ro["slug"]), ph["date"]["sources"]
+        node, src = self.e.iri("event", f"{ro['date']}-{ro['slug']}"), ph["date"]["sources"]
         self.e.stated(node, RDF.type, REGIO.Event, src)
         self.e.stated(node, RDFS.label, text(ro["title"], "en"), src)
         self.e.stated(node, DCT.title, text(ro["title"], "en"), src)

@@ -202,8 +202,7 @@ def to_rdflib(quads: Iterable[ox.Quad]) -> rdflib.Dataset:
 
 def to_rdflib_graph(quads: Iterable[ox.Quad | ox.Triple]) -> rdflib.Graph:
     """An rdflib Graph holding the union of the triples of ``quads`` (for SHACL, reasoning)."""
-    graph = rdflib.Graph()
+    from graph.validation import parse_rdf  # literals keep their lexical form (same verdicts)
+
     data = quads_to_ntriples(quads)
-    if data:
-        graph.parse(data=data, format="nt")
-    return graph
+    return parse_rdf(data, "nt") if data else rdflib.Graph()

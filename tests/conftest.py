@@ -43,3 +43,6 @@ def memory_store(owl40_build: BuildResult):
                       for t in parse(path=str(path), format=RdfFormat.TURTLE)]
     store.extend(quads + default_graph_quads(quads))
     return store
+
+
+from tests.servers import oxigraph_server  # noqa: E402,F401  (session fixture: live Oxigraph server)

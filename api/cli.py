@@ -1,0 +1,260 @@
+"""The ``owl40`` command line: load, serve, query, validate, export, check.
+
+Exit codes: 0 ok, 1 the data does not conform / is inconsistent, 2 bad input or a store or
+load error. Messages go to stderr; results (query results, reports, exports) to stdout.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from api.config import load_settings
+from graph.errors import GraphError, InputError
+from graph.rdfio import parse_file, quads_to_ntriples, to_rdflib_graph
+from graph.sparql import RESULT_FORMATS, run_query
+from graph.store import Store, load_files, load_project, open_store
+
+BIG_FILE = 5 * 1024 * 1024  # files above this size get a progress bar while parsing
+EXPORT_FORMATS = ("nquads", "trig", "turtle", "jsonld")
+Settings = dict[str, Any]
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(message, err=True)
+    raise click.exceptions.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn the graph layer's errors into a message on stderr and exit code 2."""
+    try:
+        yield
+    except InputError as exc:
+        _fail(exc.describe())
+    except GraphError as exc:
+        _fail(f"error: {exc}")
+    except OSError as exc:
+        _fail(f"error: {exc.filename or ''}: {exc.strerror or exc}")
+
+
+@contextmanager
+def _opened(settings: Settings) -> Iterator[Store]:
+    store = open_store(settings)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+class _ProgressBars:
+    """A tqdm bar per file larger than BIG_FILE, fed by the parser's byte counts."""
+
+    def __init__(self) -> None:
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if total <= BIG_FILE:
+            return
+        if label not in self.bars:
+            from tqdm import tqdm
+
+            self.bars[label] = tqdm(total=total, desc=label, unit="B", unit_scale=True)
+        self.bars[label].update(done - self.bars[label].n)
+        if done >= total:  # parsed; the bar should not count the time of the write
+            self.bars[label].close()
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+@click.group()
+@click.option("--store", "store", metavar="DIR", help="Embedded store directory (STORE).")
+@click.option("--base-iri", metavar="IRI", help="Base of minted IRIs (BASE_IRI).")
+@click.option("--sparql-url", metavar="URL", help="Remote query endpoint (SPARQL_URL).")
+@click.option("--update-url", metavar="URL", help="Remote update endpoint (UPDATE_URL).")
+@click.option("--gsp-url", metavar="URL", help="Remote Graph Store endpoint (GSP_URL).")
+@click.pass_context
+def main(ctx: click.Context, store: str | None, base_iri: str | None, sparql_url: str | None,
+         update_url: str | None, gsp_url: str | None) -> None:
+    """The OWL 4.0 action plan as a linked-open-data knowledge graph."""
+    ctx.obj = load_settings({"STORE": store, "BASE_IRI": base_iri, "SPARQL_URL": sparql_url,
+                             "UPDATE_URL": update_url, "GSP_URL": gsp_url})
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--graph", metavar="IRI", help="Graph for the triples of FILEs "
+              "(default: BASE_IRI/graph/file/<file name>).")
+@click.pass_obj
+def load(settings: Settings, files: tuple[Path, ...], graph: str | None) -> None:
+    """Load the project (ontology, code lists, shapes, OWL 4.0 data), or FILEs.
+
+    Everything is parsed before the store is written: a bad file changes nothing.
+    """
+    bars = _ProgressBars()
+    with _errors(), _opened(settings) as store:
+        try:
+            if files:
+                report = load_files(store, files, graph=graph, progress=bars)
+            else:
+                report = load_project(store, settings, progress=lambda label, done, total:
+                                      click.echo(f"[{done}/{total}] {label}", err=True))
+        finally:
+            bars.close()
+    removed = f", removed {len(report.removed)} stale graphs" if report.removed else ""
+    click.echo(f"loaded {report.total} triples into {len(report.graphs)} graphs"
+               f"{removed} in {report.seconds:.2f} s", err=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8040, show_default=True, type=int, help="Port to listen on.")
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Serve the web app with the development server (production: gunicorn, see README)."""
+    from api.app import create_app
+
+    with _errors():
+        app = create_app(settings)
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def _read_query(text: str) -> tuple[str, str | None]:
+    """The query text and the file it came from (``.rq`` files and existing paths)."""
+    try:
+        is_file = text.endswith(".rq") or Path(text).is_file()
+    except OSError:  # a long query is not a valid file name
+        is_file = False
+    if not is_file:
+        return text, None
+    try:
+        return Path(text).read_text(encoding="utf-8"), text
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"{text}: cannot read the query file: {exc}")
+
+
+@main.command()
+@click.argument("query_text", metavar="QUERY|FILE.rq")
+@click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table",
+              show_default=True, help="table, csv (SPARQL CSV) or json (SPARQL JSON results).")
+@click.pass_obj
+def query(settings: Settings, query_text: str, fmt: str) -> None:
+    """Run a SPARQL query (text or a .rq file) against the store."""
+    sparql, source = _read_query(query_text)
+    with _errors(), _opened(settings) as store:
+        try:
+            output = run_query(store, sparql, fmt=fmt)
+        except InputError as exc:
+            exc.source = source or exc.source
+            raise
+    click.echo(output, nl=False)
+
+
+def _background(settings: Settings) -> Any:
+    """Ontology and code lists (ontology/*.ttl) as one rdflib graph."""
+    files = sorted(Path(settings["ONTOLOGY_DIR"]).glob("*.ttl"))
+    return to_rdflib_graph([q for path in files for q in parse_file(path)])
+
+
+def _validate(settings: Settings, data: Any) -> Any:
+    from graph.validation import load_shapes, validate
+
+    try:
+        shapes = load_shapes(Path(settings["SHAPES_DIR"]))
+    except FileNotFoundError as exc:
+        _fail(f"error: {exc}")
+    return validate(data, shapes=shapes, ont_graph=_background(settings))
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--lang", type=click.Choice(["en", "de"]), default="en", show_default=True,
+              help="Language of the readable report.")
+@click.option("--turtle", is_flag=True, help="Print the report as Turtle on stdout "
+              "(the readable report then goes to stderr).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report as Turtle to this file.")
+@click.pass_obj
+def validate_command(settings: Settings, files: tuple[Path, ...], lang: str, turtle: bool,
+                     output: Path | None) -> None:
+    """Validate FILEs against the SHACL shapes (ontology and code lists as background).
+
+    Exit 0 when the data conforms, 1 when it does not, 2 when a file is bad.
+    """
+    with _errors():
+        data = to_rdflib_graph([q for path in files for q in parse_file(path)])
+        report = _validate(settings, data)
+        if output is not None:
+            output.write_text(report.turtle(), encoding="utf-8")
+    click.echo(report.text(lang), nl=False, err=turtle)
+    if turtle:
+        click.echo(report.turtle(), nl=False)
+    raise click.exceptions.Exit(0 if report.conforms else 1)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="nquads",
+              show_default=True, help="nquads/trig keep the named graphs; turtle/jsonld give "
+              "the public union (the default graph).")
+@click.option("--gzip", "use_gzip", is_flag=True, help="Compress the output with gzip.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (default: stdout).")
+@click.pass_obj
+def export(settings: Settings, fmt: str, use_gzip: bool, output: Path | None) -> None:
+    """Export the dataset (stdout by default)."""
+    with _errors(), _opened(settings) as store:
+        chunks = store.dump(fmt)
+        first = next(chunks, b"")  # fail before the output file is created
+        # "-" is binary stdout; a file is written to a temporary name and renamed at the end
+        with click.open_file(str(output) if output else "-", "wb", atomic=bool(output)) as out:
+            sink = gzip.GzipFile(fileobj=out, mode="wb", mtime=0) if use_gzip else out
+            sink.write(first)
+            for chunk in chunks:
+                sink.write(chunk)
+            if use_gzip:
+                sink.close()
+
+@main.command()
+@click.pass_obj
+def check(settings: Settings) -> None:
+    """Check the loaded data: OWL consistency (HermiT) of ontology + code lists + data
+    graphs, and SHACL conformance of the data graphs. Exit 1 on any problem."""
+    from graph.reasoning import check_consistency
+
+    data_prefix = settings["BASE_IRI"] + "graph/"
+    with _errors():
+        with _opened(settings) as store:
+            triples = store.query(
+                "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } "
+                f'FILTER(STRSTARTS(STR(?g), "{data_prefix}")) }}').triples
+        if not triples:
+            _fail(f"error: the store holds no data graphs under {data_prefix}; "
+                  "run 'owl40 load' first")
+        files = sorted(Path(settings["ONTOLOGY_DIR"]).glob("*.ttl"))
+        reasoning = check_consistency(files, quads_to_ntriples(triples))
+        report = _validate(settings, to_rdflib_graph(triples))
+    ok = reasoning.consistent and not reasoning.unsatisfiable_classes and report.conforms
+    click.echo(f"data: {len(triples)} triples in the graphs under {data_prefix}")
+    state = "consistent" if reasoning.consistent else f"INCONSISTENT: {reasoning.message}"
+    click.echo(f"reasoner (HermiT, {reasoning.seconds:.1f} s): {state}")
+    for iri in reasoning.unsatisfiable_classes:
+        click.echo(f"  unsatisfiable class: <{iri}>")
+    violations = len(report.by_severity("Violation"))
+    warnings = len(report.by_severity("Warning"))
+    click.echo(f"SHACL: {'conforms' if report.conforms else 'does not conform'} "
+               f"({violations} violations, {warnings} warnings)")
+    if not report.conforms:
+        click.echo(report.text("en"), nl=False)
+    click.echo("check: ok" if ok else "check: problems found", err=True)
+    raise click.exceptions.Exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,465 @@
+"""The triple store behind one small interface: embedded Oxigraph or any SPARQL 1.1 server.
+
+Layout: every statement lives in a named graph (ontology, code lists, shapes, the OWL 4.0
+provenance graphs, user files). The default graph is the materialised union of the public
+named graphs (all but the shapes graph), each triple once, so a query without GRAPH sees
+each statement once however many sources state it (a union-default-graph view would repeat
+it per graph). Every write keeps that union up to date (`union_updates`).
+
+Writes replace whole named graphs. Everything to be written is parsed and built *before*
+the store is touched, so bad input never half-writes. How atomic a replacement is depends
+on the backend (see `EmbeddedStore._replace` and `RemoteStore._replace`).
+`count()`, `graph_names()` and `quads()` cover the named graphs only.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import requests
+
+from graph.errors import InputError, StoreError
+from graph.namespaces import ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
+from graph.rdfio import FORMAT_NAMES, Progress, parse_file
+from graph.sparql import QueryResult, query_syntax_error
+
+CODELISTS_GRAPH = "https://w3id.org/regio-kg/code"
+DEFAULT_BASE_IRI = "https://w3id.org/owl40/"
+DUMP_FORMATS = ("nquads", "trig", "turtle", "jsonld", "ntriples")
+#: Above this many new triples an embedded replacement is not one transaction (see below).
+ATOMIC_LIMIT = 50_000
+_CHUNK = 10_000
+
+Triples = Iterable[ox.Triple | ox.Quad]
+#: Graphs kept out of the default-graph union.
+PRIVATE_GRAPHS = (SHAPES_IRI,)
+
+
+def union_updates(changed: Iterable[str]) -> tuple[list[str], list[str]]:
+    """SPARQL updates that keep the default-graph union right while ``changed`` graphs are
+    rewritten, in time proportional to those graphs rather than to the store.
+
+    ``before`` (run while the old content is still there) removes from the default graph
+    the triples that no other public graph states; ``after`` (run once the new content is
+    written) adds the new triples. Both are empty when only private graphs change.
+    """
+    public = sorted(set(changed) - set(PRIVATE_GRAPHS))
+    if not public:
+        return [], []
+    values = " ".join(f"<{g}>" for g in public)
+    kept_out = ", ".join(f"<{g}>" for g in (*public, *PRIVATE_GRAPHS))
+    before = (f"DELETE {{ ?s ?p ?o }} WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
+              f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER(?h NOT IN ({kept_out})) }} }}")
+    after = f"INSERT {{ ?s ?p ?o }} WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+    return [before], [after]
+
+
+@dataclass
+class LoadReport:
+    """What a load wrote: distinct triples per graph, total, removed graphs, seconds."""
+
+    graphs: dict[str, int] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return sum(self.graphs.values())
+
+
+def check_graph_iri(iri: str) -> str:
+    """``iri`` if it is an absolute IRI (safe to write as ``<iri>`` in SPARQL), else InputError."""
+    try:
+        ox.NamedNode(iri)
+    except ValueError as exc:
+        raise InputError(f"not a valid graph IRI <{iri}>: {exc}", source="graph") from None
+    return iri
+
+
+def _triple_set(triples: Triples) -> set[ox.Triple]:
+    return {t.triple if isinstance(t, ox.Quad) else t for t in triples}
+
+
+def ntriples_body(triples: Iterable[ox.Triple]) -> str:
+    """Triples as N-Triples lines, which is also valid inside SPARQL ``INSERT DATA``."""
+    return "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
+
+
+class Store(ABC):
+    """Common interface of the embedded and the remote store."""
+
+    base_iri: str = DEFAULT_BASE_IRI
+
+    @abstractmethod
+    def query(self, sparql: str) -> QueryResult:
+        """Run a SPARQL query; its default graph is the union of the public graphs."""
+
+    @abstractmethod
+    def _replace(self, graphs: dict[str, set[ox.Triple]], drop: set[str]) -> None:
+        """Drop ``drop`` and every graph in ``graphs``, then write ``graphs``."""
+
+    @abstractmethod
+    def _add(self, graph_iri: str, triples: set[ox.Triple]) -> None:
+        """Add ``triples`` to ``graph_iri`` without removing anything."""
+
+    def replace_graphs(self, quads_by_graph: Mapping[str, Triples], *,
+                       drop: Iterable[str] = ()) -> dict[str, int]:
+        """Replace each graph by the given triples (graph names of quads are ignored) and
+        remove the graphs in ``drop``. Idempotent: a reload replaces, never duplicates.
+        Returns the number of distinct triples written per graph. Blank nodes are local to
+        one call (SPARQL ``INSERT DATA`` semantics): shared across its graphs, never merged
+        with blank nodes already in the store."""
+        graphs = {check_graph_iri(g): _triple_set(ts) for g, ts in quads_by_graph.items()}
+        self._replace(graphs, {check_graph_iri(g) for g in drop} - set(graphs))
+        return {g: len(ts) for g, ts in graphs.items()}
+
+    def add_graph(self, graph_iri: str, triples: Triples) -> int:
+        """Add triples to a named graph, keeping what it holds; returns how many were given."""
+        unique = _triple_set(triples)
+        if unique:
+            self._add(check_graph_iri(graph_iri), unique)
+        return len(unique)
+
+    def graph_names(self) -> list[str]:
+        """IRIs of the non-empty named graphs, sorted."""
+        result = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(row["g"].value for row in result.rows
+                      if isinstance(row.get("g"), ox.NamedNode))
+
+    def count(self, graph: str | None = None) -> int:
+        """Number of triples in ``graph``, or of quads in all named graphs."""
+        target = f"<{check_graph_iri(graph)}>" if graph else "?g"
+        result = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {target} {{ ?s ?p ?o }} }}")
+        return int(result.rows[0]["n"].value)
+
+    @abstractmethod
+    def quads(self) -> list[ox.Quad]:
+        """Every quad of the named graphs."""
+
+    def dump(self, fmt: str = "nquads") -> Iterator[bytes]:
+        """Serialise the store, sorted: N-Quads/TriG give every named graph; Turtle,
+        N-Triples and JSON-LD the default graph (the union of the public graphs)."""
+        if fmt not in DUMP_FORMATS:
+            raise InputError(f"unknown export format {fmt!r} (use {', '.join(DUMP_FORMATS)})")
+        rdf_format = FORMAT_NAMES[fmt]
+        if fmt in ("nquads", "trig"):
+            items: list[Any] = self.quads()
+        else:
+            items = self.query("CONSTRUCT WHERE { ?s ?p ?o }").triples
+        items.sort(key=str)
+        if rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.N_TRIPLES):
+            for start in range(0, len(items), _CHUNK):
+                yield ox.serialize(items[start:start + _CHUNK], format=rdf_format)
+            return
+        data = ox.serialize(items, format=rdf_format, prefixes=PREFIXES)
+        for start in range(0, len(data), 1 << 20):
+            yield data[start:start + (1 << 20)]
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the store (the embedded store's directory lock, the HTTP session)."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class EmbeddedStore(Store):
+    """A persistent pyoxigraph (RocksDB) store in a directory, created when missing.
+
+    One process at a time may open the directory (RocksDB lock); `close()` releases it.
+    """
+
+    def __init__(self, path: str | Path, *, base_iri: str = DEFAULT_BASE_IRI) -> None:
+        self.path = Path(path)
+        self.base_iri = base_iri
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._store: ox.Store | None = ox.Store(str(self.path))
+        except OSError as exc:
+            raise StoreError(f"cannot open the store at {self.path} (is another process "
+                             f"using it, e.g. 'owl40 serve'?): {exc}") from None
+
+    @property
+    def store(self) -> ox.Store:
+        if self._store is None:
+            raise StoreError("the store is closed")
+        return self._store
+
+    def query(self, sparql: str) -> QueryResult:
+        try:
+            return QueryResult.from_oxigraph(self.store.query(sparql))
+        except SyntaxError as exc:
+            raise query_syntax_error(str(exc)) from None
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"query failed: {exc}") from None
+
+    def _update(self, sparql: str) -> None:
+        try:
+            self.store.update(sparql)
+        except SyntaxError as exc:
+            raise query_syntax_error(str(exc)) from None
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"update failed: {exc}") from None
+
+    def _replace(self, graphs: dict[str, set[ox.Triple]], drop: set[str]) -> None:
+        """One SPARQL update (union bookkeeping; DROP SILENT GRAPH…; INSERT DATA {GRAPH…}),
+        which pyoxigraph runs as one transaction: readers see the old or the new state.
+
+        Trade-off: pyoxigraph writes cost some 20-40 µs per quad and index, and one big
+        transaction gets slower per quad as it grows (70,000 new triples: ~10 s). Above
+        ``ATOMIC_LIMIT`` new triples the old content goes in one transaction and the new
+        (named graphs and default-graph union) in a second one (`Store.extend`), so a reader
+        may briefly see those graphs empty. `bulk_extend` is not used: it is not
+        transactional and unsafe next to other writes.
+        """
+        before, after = union_updates(drop | set(graphs))
+        drops = [f"DROP SILENT GRAPH <{g}>" for g in sorted(drop | set(graphs))]
+        if sum(map(len, graphs.values())) <= ATOMIC_LIMIT:
+            # one INSERT DATA, so blank nodes shared across graphs stay shared
+            insert = _insert_data(graphs)
+            self._update(" ;\n".join(before + drops + ([insert] if insert else []) + after))
+            return
+        self._update(" ;\n".join(before + drops))
+        quads = [ox.Quad(*t, ox.NamedNode(g)) for g, ts in graphs.items() for t in ts]
+        quads += [ox.Quad(*t) for g, ts in graphs.items() if g not in PRIVATE_GRAPHS for t in ts]
+        try:
+            self.store.extend(quads)
+        except OSError as exc:
+            raise StoreError(f"write failed: {exc}") from None
+
+    def _add(self, graph_iri: str, triples: set[ox.Triple]) -> None:
+        graph = ox.NamedNode(graph_iri)
+        quads = [ox.Quad(*t, graph) for t in triples]
+        if graph_iri not in PRIVATE_GRAPHS:
+            quads += [ox.Quad(*t) for t in triples]  # default-graph union
+        try:
+            self.store.extend(quads)  # one transaction
+        except OSError as exc:
+            raise StoreError(f"write failed: {exc}") from None
+
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self.store.named_graphs()
+                      if isinstance(g, ox.NamedNode))
+
+    def quads(self) -> list[ox.Quad]:
+        return [q for q in self.store.quads_for_pattern(None, None, None, None)
+                if not isinstance(q.graph_name, ox.DefaultGraph)]
+
+    def close(self) -> None:
+        """Drop the pyoxigraph store so RocksDB flushes and releases the directory lock."""
+        if self._store is not None:
+            self._store.flush()
+            self._store = None
+
+
+class RemoteStore(Store):
+    """Any SPARQL 1.1 server over HTTP: query and update endpoints, optionally the Graph Store
+    Protocol (https://www.w3.org/TR/sparql11-http-rdf-update/) for faster graph replacement.
+
+    The server must keep its default graph as a real graph (not a union view: no
+    ``--union-default-graph`` on Oxigraph), since the default-graph union is materialised.
+    """
+
+    def __init__(self, query_url: str, *, update_url: str | None = None,
+                 gsp_url: str | None = None, base_iri: str = DEFAULT_BASE_IRI,
+                 timeout: float = 120.0, max_request_bytes: int = 16 << 20) -> None:
+        self.query_url, self.update_url = query_url, update_url or query_url
+        self.gsp_url, self.base_iri, self.timeout = gsp_url, base_iri, timeout
+        self.max_request_bytes = max_request_bytes
+        self._session = requests.Session()
+
+    def _post(self, url: str, **kwargs: Any) -> requests.Response:
+        return self._send("POST", url, **kwargs)
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        try:
+            response = self._session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise StoreError(f"cannot reach the SPARQL store at {url}: {exc}") from None
+        if response.status_code == 400:
+            raise query_syntax_error(response.text)
+        if response.status_code >= 300 and not (method == "DELETE" and
+                                                 response.status_code == 404):
+            raise StoreError(f"{method} {url} answered {response.status_code}: "
+                             f"{response.text[:500]}")
+        return response
+
+    def query(self, sparql: str) -> QueryResult:
+        response = self._post(self.query_url, data={"query": sparql}, headers={
+            "Accept": "application/sparql-results+json, application/n-triples;q=0.9"})
+        media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+        try:
+            if media_type in _RESULT_TYPES:
+                return QueryResult.from_oxigraph(
+                    ox.parse_query_results(response.content, _RESULT_TYPES[media_type]))
+            rdf_format = ox.RdfFormat.from_media_type(media_type)
+            if rdf_format is None:
+                raise StoreError(f"unexpected answer of type {media_type!r} from the store")
+            return QueryResult("graph", triples=[q.triple for q in ox.parse(
+                response.content, rdf_format)])
+        except SyntaxError as exc:
+            raise StoreError(f"the store sent a result that does not parse: {exc}") from None
+
+    def _update(self, sparql: str) -> None:
+        self._post(self.update_url, data=sparql.encode("utf-8"),
+                   headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+
+    def _replace(self, graphs: dict[str, set[ox.Triple]], drop: set[str]) -> None:
+        """With a GSP URL: one update for the union bookkeeping, then DELETE each dropped graph
+        and PUT each graph as N-Triples, then one update adding the new triples to the union.
+        Each request is atomic on its own; in between a reader may see a mix.
+
+        Without: one SPARQL update (union bookkeeping; DROP SILENT GRAPH…; INSERT DATA) when
+        it fits in ``max_request_bytes`` (atomic on Oxigraph and Fuseki); else the DROPs,
+        then one INSERT DATA holding every triple with a blank node (blank nodes cannot span
+        operations), then chunks of ground triples, each request a transaction of its own.
+        """
+        before, after = union_updates(drop | set(graphs))
+        if self.gsp_url:
+            if before:
+                self._update(before[0])
+            for g in sorted(drop | {g for g, ts in graphs.items() if not ts}):
+                self._send("DELETE", self.gsp_url, params={"graph": g})
+            for g, ts in graphs.items():
+                if ts:
+                    self._send("PUT", self.gsp_url, params={"graph": g},
+                               data=ntriples_body(ts).encode("utf-8"),
+                               headers={"Content-Type": "application/n-triples"})
+            if after:
+                self._update(after[0])
+            return
+        drops = [f"DROP SILENT GRAPH <{g}>" for g in sorted(drop | set(graphs))]
+        whole = _insert_data(graphs)
+        if len(whole.encode("utf-8")) <= self.max_request_bytes:
+            self._update(" ;\n".join(before + drops + ([whole] if whole else []) + after))
+            return
+        self._update(" ;\n".join(before + drops))
+        self._insert_chunked(graphs)
+        if after:
+            self._update(after[0])
+
+    def _insert_chunked(self, graphs: dict[str, set[ox.Triple]]) -> None:
+        with_bnodes = {g: {t for t in ts if _has_bnode(t)} for g, ts in graphs.items()}
+        if any(with_bnodes.values()):
+            self._update(_insert_data(with_bnodes))
+        for g, ts in graphs.items():
+            batch: list[ox.Triple] = []
+            size = 0
+            for t in ts:
+                if t in with_bnodes[g]:
+                    continue
+                line = f"{t.subject} {t.predicate} {t.object} .\n"
+                batch.append(t)
+                size += len(line)
+                if size >= self.max_request_bytes // 2:
+                    self._update(_insert_data({g: set(batch)}))
+                    batch, size = [], 0
+            if batch:
+                self._update(_insert_data({g: set(batch)}))
+
+    def _add(self, graph_iri: str, triples: set[ox.Triple]) -> None:
+        """One INSERT DATA into the graph and the default-graph union (one transaction)."""
+        update = _insert_data({graph_iri: triples})
+        if graph_iri not in PRIVATE_GRAPHS:
+            update = update[:-1] + ntriples_body(triples) + "}"
+        self._update(update)
+
+    def quads(self) -> list[ox.Quad]:
+        result = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in result.rows]
+
+    def close(self) -> None:
+        self._session.close()
+
+
+_RESULT_TYPES = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+
+
+def _has_bnode(triple: ox.Triple) -> bool:
+    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
+
+
+def _insert_data(graphs: Mapping[str, Iterable[ox.Triple]]) -> str:
+    """One INSERT DATA operation with a GRAPH block per non-empty graph ('' if none)."""
+    blocks = "".join(f"GRAPH <{g}> {{\n{ntriples_body(ts)}}}\n" for g, ts in graphs.items()
+                     if ts)
+    return f"INSERT DATA {{\n{blocks}}}" if blocks else ""
+
+
+def open_store(settings: Mapping[str, Any]) -> Store:
+    """The store the settings name: remote when ``SPARQL_URL`` is set, else embedded."""
+    base_iri = settings.get("BASE_IRI") or DEFAULT_BASE_IRI
+    if settings.get("SPARQL_URL"):
+        return RemoteStore(settings["SPARQL_URL"],
+                           update_url=settings.get("UPDATE_URL") or settings["SPARQL_URL"],
+                           gsp_url=settings.get("GSP_URL") or None, base_iri=base_iri)
+    return EmbeddedStore(settings["STORE"], base_iri=base_iri)
+
+
+def load_project(store: Store, settings: Mapping[str, Any], *,
+                 progress: Progress | None = None) -> LoadReport:
+    """Load ontology, code lists, shapes and the built OWL 4.0 data, replacing earlier loads.
+
+    Stale data graphs (under ``BASE_IRI + 'graph/'``, not produced by this build, and not a
+    user file graph under ``graph/file/``) are removed in the same write.
+    """
+    from graph.build import build_owl40
+
+    started = time.perf_counter()
+    step = progress or (lambda label, done, total: None)
+    onto_dir, shapes_dir = Path(settings["ONTOLOGY_DIR"]), Path(settings["SHAPES_DIR"])
+    ontology_files = sorted(p for p in onto_dir.glob("*.ttl") if p.name != "codelists.ttl")
+    codelists = [onto_dir / "codelists.ttl"] if (onto_dir / "codelists.ttl").exists() else []
+    graphs: dict[str, list[Any]] = {
+        ONTOLOGY_IRI: [q for p in ontology_files for q in parse_file(p)],
+        CODELISTS_GRAPH: [q for p in codelists for q in parse_file(p)],
+        SHAPES_IRI: [q for p in sorted(shapes_dir.glob("*.ttl")) for q in parse_file(p)],
+    }
+    step("parsed ontology, code lists, shapes", 1, 3)
+    build = build_owl40(Path(settings["DATA_DIR"]), settings["BASE_IRI"])
+    for g in build.graphs:
+        graphs.setdefault(g, [])
+    for quad in build.quads:
+        graphs.setdefault(quad.graph_name.value, []).append(quad)
+    step("built the OWL 4.0 data", 2, 3)
+    data_prefix = settings["BASE_IRI"] + "graph/"
+    stale = [g for g in store.graph_names() if g.startswith(data_prefix)
+             and not g.startswith(data_prefix + "file/") and g not in graphs]
+    written = store.replace_graphs(graphs, drop=stale)
+    step("written", 3, 3)
+    return LoadReport(written, stale, time.perf_counter() - started)
+
+
+def load_files(store: Store, paths: Iterable[str | Path], *, graph: str | None = None,
+               progress: Progress | None = None) -> LoadReport:
+    """Load user files, all or nothing: every file is parsed before anything is written.
+
+    Triples go to ``graph`` or to ``BASE_IRI + 'graph/file/' + slug(file stem)``; quads of
+    N-Quads/TriG keep their named graph. Each target graph is replaced by what the files
+    give it, so loading the same files again changes nothing.
+    """
+    from graph.rdfio import file_slug
+
+    started = time.perf_counter()
+    graphs: dict[str, list[ox.Quad]] = {}
+    for path in paths:
+        default = graph or f"{store.base_iri}graph/file/{file_slug(path)}"
+        for quad in parse_file(path, progress=progress):
+            name = quad.graph_name
+            key = name.value if isinstance(name, ox.NamedNode) else default
+            graphs.setdefault(key, []).append(quad)
+    written = store.replace_graphs(graphs)
+    return LoadReport(written, [], time.perf_counter() - started)
