@@ -14,9 +14,13 @@ on the backend (see `EmbeddedStore._replace` and `RemoteStore._replace`).
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,26 +177,106 @@ class Store(ABC):
 
 
 class EmbeddedStore(Store):
-    """A persistent pyoxigraph (RocksDB) store in a directory, created when missing.
+    """A persistent pyoxigraph (RocksDB) store in a directory of versions, created when missing.
 
-    One process at a time may open the directory (RocksDB lock); `close()` releases it.
+    Layout: ``<path>/versions/<n>/`` holds one RocksDB store per version and the symlink
+    ``<path>/current`` names the live one. Readers (this object, the web workers' query
+    engines) open the live version read-only, so any number of processes can read at once.
+    A write never touches the live version: it checkpoints it (``Store.backup``, hard links,
+    milliseconds), writes the copy, then swings ``current`` atomically. Readers see the old
+    or the new version, never a half-written one, and pyoxigraph's "read-only next to a
+    writer" undefined behaviour cannot arise. Writers take ``<path>/write.lock`` in turn.
+    The two newest older versions are kept for readers that still have them open.
     """
+
+    KEEP_OLD = 2
 
     def __init__(self, path: str | Path, *, base_iri: str = DEFAULT_BASE_IRI) -> None:
         self.path = Path(path)
         self.base_iri = base_iri
+        self._writer: ox.Store | None = None
+        self._reader: ox.Store | None = None
+        self._reader_target: str | None = None
+        self._closed = False
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
-            self._store: ox.Store | None = ox.Store(str(self.path))
+            (self.path / "versions").mkdir(parents=True, exist_ok=True)
+            if not (self.path / "current").exists():
+                with self._lock():
+                    if not (self.path / "current").exists():
+                        first = self.path / "versions" / "1"
+                        ox.Store(str(first)).flush()
+                        self._switch(first)
         except OSError as exc:
-            raise StoreError(f"cannot open the store at {self.path} (is another process "
-                             f"using it, e.g. 'owl40 serve'?): {exc}") from None
+            raise StoreError(f"cannot open the store at {self.path}: {exc}") from None
+
+    # -- versions ----------------------------------------------------------------------
+    @property
+    def current_version(self) -> str:
+        """Directory of the live version (the target of ``current``)."""
+        return os.path.realpath(self.path / "current")
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        with open(self.path / "write.lock", "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _switch(self, target: Path) -> None:
+        tmp = self.path / f".current-{os.getpid()}"
+        if tmp.is_symlink():
+            tmp.unlink()
+        os.symlink(os.path.relpath(target, self.path), tmp)
+        os.replace(tmp, self.path / "current")
+
+    def _cleanup(self) -> None:
+        versions = sorted((p for p in (self.path / "versions").iterdir() if p.name.isdigit()),
+                          key=lambda p: int(p.name))
+        live = Path(self.current_version)
+        old = [p for p in versions if p != live]
+        for stale in old[: max(len(old) - self.KEEP_OLD, 0)]:
+            shutil.rmtree(stale, ignore_errors=True)
+
+    @contextmanager
+    def _writing(self) -> Iterator[ox.Store]:
+        """A write transaction at version level: checkpoint, write the copy, switch."""
+        if self._writer is not None:  # nested: part of the same new version
+            yield self._writer
+            return
+        with self._lock():
+            versions = [int(p.name) for p in (self.path / "versions").iterdir() if p.name.isdigit()]
+            target = self.path / "versions" / str(max(versions, default=0) + 1)
+            try:
+                ox.Store.read_only(self.current_version).backup(str(target))
+                self._writer = ox.Store(str(target))
+            except OSError as exc:
+                shutil.rmtree(target, ignore_errors=True)
+                raise StoreError(f"cannot prepare a new store version: {exc}") from None
+            try:
+                yield self._writer
+                self._writer.flush()
+            except BaseException:
+                self._writer = None
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+            self._writer = None
+            self._switch(target)
+            self._cleanup()
 
     @property
     def store(self) -> ox.Store:
-        if self._store is None:
+        """The writer inside a write, else a read-only view of the live version."""
+        if self._closed:
             raise StoreError("the store is closed")
-        return self._store
+        if self._writer is not None:
+            return self._writer
+        target = self.current_version
+        if self._reader is None or self._reader_target != target:
+            self._reader = ox.Store.read_only(target)
+            self._reader_target = target
+        return self._reader
 
     def query(self, sparql: str) -> QueryResult:
         try:
@@ -204,7 +288,8 @@ class EmbeddedStore(Store):
 
     def _update(self, sparql: str) -> None:
         try:
-            self.store.update(sparql)
+            with self._writing() as store:
+                store.update(sparql)
         except SyntaxError as exc:
             raise query_syntax_error(str(exc)) from None
         except (OSError, RuntimeError) as exc:
@@ -221,6 +306,10 @@ class EmbeddedStore(Store):
         may briefly see those graphs empty. `bulk_extend` is not used: it is not
         transactional and unsafe next to other writes.
         """
+        with self._writing():
+            self._replace_in_version(graphs, drop)
+
+    def _replace_in_version(self, graphs: dict[str, set[ox.Triple]], drop: set[str]) -> None:
         before, after = union_updates(drop | set(graphs))
         drops = [f"DROP SILENT GRAPH <{g}>" for g in sorted(drop | set(graphs))]
         if sum(map(len, graphs.values())) <= ATOMIC_LIMIT:
@@ -242,7 +331,8 @@ class EmbeddedStore(Store):
         if graph_iri not in PRIVATE_GRAPHS:
             quads += [ox.Quad(*t) for t in triples]  # default-graph union
         try:
-            self.store.extend(quads)  # one transaction
+            with self._writing() as store:
+                store.extend(quads)
         except OSError as exc:
             raise StoreError(f"write failed: {exc}") from None
 
@@ -255,10 +345,9 @@ class EmbeddedStore(Store):
                 if not isinstance(q.graph_name, ox.DefaultGraph)]
 
     def close(self) -> None:
-        """Drop the pyoxigraph store so RocksDB flushes and releases the directory lock."""
-        if self._store is not None:
-            self._store.flush()
-            self._store = None
+        """Drop the read-only view (writes are flushed when each write ends)."""
+        self._reader = None
+        self._closed = True
 
 
 class RemoteStore(Store):

@@ -10,7 +10,7 @@ import pytest
 
 import graph.store as store_module
 from api.config import load_settings
-from graph.errors import InputError, QuerySyntaxError, StoreError
+from graph.errors import InputError, QuerySyntaxError
 from graph.namespaces import ONTOLOGY_IRI, SHAPES_IRI
 from graph.rdfio import parse_data
 from graph.store import (
@@ -237,12 +237,28 @@ def test_load_project_is_idempotent_and_removes_stale_graphs(store: Store,
     assert store.graph_names() == names
 
 
-def test_embedded_store_releases_its_lock(tmp_path: Path) -> None:
-    first = EmbeddedStore(tmp_path / "store")
-    first.replace_graphs({G1: triples()})
-    with pytest.raises(StoreError):
-        EmbeddedStore(tmp_path / "store")
-    first.close()
-    with EmbeddedStore(tmp_path / "store") as second:
-        assert second.count() == 15
+def test_embedded_store_versions_let_readers_and_a_writer_share_it(tmp_path: Path) -> None:
+    writer = EmbeddedStore(tmp_path / "store")
+    reader = EmbeddedStore(tmp_path / "store")  # a second process would do the same
+    assert reader.count() == 0
+    before = reader.current_version
+    writer.replace_graphs({G1: triples()})
+    assert writer.current_version != before
+    assert reader.count() == 15  # the reader follows `current` to the new version
+    for _ in range(5):
+        writer.replace_graphs({G1: triples()})
+    versions = [p for p in (tmp_path / "store" / "versions").iterdir()]
+    assert len(versions) <= 1 + EmbeddedStore.KEEP_OLD
+    writer.close()
+    reader.close()
+
+
+def test_a_failed_write_leaves_the_live_version_untouched(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    store.replace_graphs({G1: triples()})
+    live = store.current_version
+    with pytest.raises(QuerySyntaxError):
+        store._update("INSERT DATA { GRAPH <http://example.org/g> { <a> <b> } }")
+    assert store.current_version == live and store.count() == 15
+    assert not (tmp_path / "store" / "versions" / str(int(Path(live).name) + 1)).exists()
 

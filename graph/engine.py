@@ -1,0 +1,282 @@
+"""Query execution with a hard deadline: one engine process per web worker.
+
+pyoxigraph holds the GIL while it evaluates and cannot be interrupted from Python, so a query
+that runs too long can only be stopped by ending the process that runs it. Each web worker
+therefore owns one engine process (started with ``spawn``, never forked from the web server)
+that opens the store read-only and answers requests over a pipe. When a deadline passes, the
+worker kills the engine, answers with a clear error (or a clear end-of-stream signal), and
+starts a fresh engine for the next request. Results are serialised by the engine's native
+serializers inside the engine process and travel as byte chunks; no per-row Python.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing as mp
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """One query: text, negotiated media type, dataset description and row cap."""
+
+    query: str
+    media_type: str
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    capped: bool = False        # the query text was rewritten with LIMIT cap
+    cap: int = 0
+
+
+@dataclass
+class QueryOutcome:
+    """What the engine reports before the body: kind, truncation, or an error."""
+
+    kind: str = ""              # "solutions", "boolean" or "graph"
+    truncated: bool = False
+    rows: int | None = None
+    error: str | None = None    # "syntax", "evaluation", "timeout", "engine"
+    message: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class EngineTimeout(Exception):
+    """The engine did not answer before the deadline (it has been stopped)."""
+
+
+# -- engine process ------------------------------------------------------------------------
+
+class _PipeWriter(io.RawIOBase):
+    """A file-like object that buffers serializer output and ships it as chunks."""
+
+    def __init__(self, conn: Any, first: bytearray) -> None:
+        self.conn, self.first, self.started = conn, first, False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.first += data
+        if len(self.first) >= CHUNK:
+            self.flush_chunk()
+        return len(data)
+
+    def flush_chunk(self) -> None:
+        if not self.started:
+            self.conn.send(("start", None))
+            self.started = True
+        if self.first:
+            self.conn.send(("data", bytes(self.first)))
+            self.first.clear()
+
+
+def _count_rows(body: bytes, media_type: str) -> int:
+    """Rows in a serialised SELECT result, counted on the bytes (see _engine_main)."""
+    if "json" in media_type:
+        return 0 if b'"bindings":[]' in body else body.count(b'},{"') + 1
+    if "xml" in media_type:
+        return body.count(b"<result>")
+    if "tab-separated" in media_type:
+        return max(body.count(b"\n") - 1, 0)
+    return max(body.count(b"\r\n") - 1, 0)
+
+
+def _open(store_dir: str, opened: tuple[str, Any] | None) -> tuple[str, Any]:
+    import pyoxigraph
+
+    target = os.path.realpath(os.path.join(store_dir, "current"))
+    if opened and opened[0] == target:
+        return opened
+    return target, pyoxigraph.Store.read_only(target)
+
+
+def _run(store: Any, job: QueryJob, conn: Any) -> None:
+    import pyoxigraph
+
+    kwargs: dict[str, Any] = {}
+    if job.default_graphs:
+        kwargs["default_graph"] = [pyoxigraph.NamedNode(g) for g in job.default_graphs]
+    if job.named_graphs:
+        kwargs["named_graphs"] = [pyoxigraph.NamedNode(g) for g in job.named_graphs]
+    result = store.query(job.query, **kwargs)
+    if isinstance(result, pyoxigraph.QueryBoolean):
+        fmt = pyoxigraph.QueryResultsFormat.from_media_type(job.media_type)
+        conn.send(("meta", QueryOutcome(kind="boolean")))
+        conn.send(("start", None))
+        conn.send(("data", result.serialize(format=fmt)))
+        return
+    if isinstance(result, pyoxigraph.QuerySolutions):
+        fmt = pyoxigraph.QueryResultsFormat.from_media_type(job.media_type)
+        kind = "solutions"
+    else:
+        fmt = pyoxigraph.RdfFormat.from_media_type(job.media_type)
+        kind = "graph"
+    if job.capped:
+        # Bounded by the cap: buffer, count, and tell whether the cap cut the result.
+        body = result.serialize(format=fmt)
+        rows = _count_rows(body, job.media_type) if kind == "solutions" else None
+        truncated = False
+        if rows is not None and rows >= job.cap:
+            probe = store.query(job.query.rstrip()[: job.query.rstrip().rfind("LIMIT")]
+                                + f"LIMIT 1 OFFSET {job.cap}", **kwargs)
+            truncated = any(True for _ in probe)
+        conn.send(("meta", QueryOutcome(kind=kind, truncated=truncated, rows=rows)))
+        conn.send(("start", None))
+        for i in range(0, len(body), CHUNK):
+            conn.send(("data", body[i:i + CHUNK]))
+        return
+    conn.send(("meta", QueryOutcome(kind=kind)))
+    writer = _PipeWriter(conn, bytearray())
+    result.serialize(output=writer, format=fmt)
+    writer.flush_chunk()
+
+
+def _engine_main(conn: Any, store_dir: str) -> None:
+    """Loop of the engine process: open the current store version read-only, answer jobs."""
+    opened: tuple[str, Any] | None = None
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        try:
+            opened = _open(store_dir, opened)
+            _run(opened[1], job, conn)
+            conn.send(("end", None))
+        except SyntaxError as exc:
+            conn.send(("error", QueryOutcome(error="syntax", message=str(exc))))
+        except (RuntimeError, ValueError, TypeError) as exc:
+            conn.send(("error", QueryOutcome(error="evaluation", message=str(exc))))
+        except OSError as exc:
+            conn.send(("error", QueryOutcome(error="evaluation", message=str(exc))))
+
+
+# -- worker side ---------------------------------------------------------------------------
+
+class QueryEngine:
+    """Owns one engine process; ``execute`` yields (outcome, chunks) within a deadline."""
+
+    def __init__(self, store_dir: str, *, timeout: float,
+                 on_restart: Callable[[], None] | None = None) -> None:
+        self.store_dir = store_dir
+        self.timeout = timeout
+        self.on_restart = on_restart
+        self._ctx = mp.get_context("spawn")
+        self._proc: Any = None
+        self._conn: Any = None
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+
+    def _ensure(self) -> None:
+        if self._proc is not None and self._proc.is_alive() and self._pid == os.getpid():
+            return
+        parent, child = self._ctx.Pipe()
+        proc = self._ctx.Process(target=_engine_main, args=(child, self.store_dir), daemon=True)
+        proc.start()
+        child.close()
+        self._proc, self._conn, self._pid = proc, parent, os.getpid()
+
+    def _kill(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.join(5)
+        self._proc = self._conn = None
+        if self.on_restart:
+            self.on_restart()
+
+    def _recv(self, deadline: float) -> tuple[str, Any]:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not self._conn.poll(remaining):
+            self._kill()
+            raise EngineTimeout(f"the query ran longer than the {self.timeout:g} s timeout")
+        try:
+            return self._conn.recv()
+        except (EOFError, OSError) as exc:
+            self._kill()
+            raise EngineTimeout("the query engine stopped while answering") from exc
+
+    def execute(self, job: QueryJob) -> tuple[QueryOutcome, ResultStream]:
+        """Run ``job``. Errors before the first byte come back in the outcome; a timeout or
+        failure after it ends the stream with EngineTimeout raised from the iterator."""
+        self._lock.acquire()
+        try:
+            deadline = time.monotonic() + self.timeout
+            self._ensure()
+            self._conn.send(job)
+            outcome: QueryOutcome | None = None
+            first: list[bytes] = []
+            while True:
+                kind, payload = self._recv(deadline)
+                if kind == "error":
+                    self._lock.release()
+                    return payload, ResultStream(self, [], deadline, done=True)
+                if kind == "meta":
+                    outcome = payload
+                elif kind == "data":
+                    first.append(payload)
+                    break
+                elif kind == "end":
+                    self._lock.release()
+                    assert outcome is not None
+                    return outcome, ResultStream(self, first, deadline, done=True)
+        except BaseException:
+            self._lock.release()
+            raise
+        assert outcome is not None
+        return outcome, ResultStream(self, first, deadline, done=False)
+
+    def close(self) -> None:
+        if self._proc is not None and self._pid == os.getpid():
+            self._proc.kill()
+            self._proc.join(5)
+        self._proc = self._conn = None
+
+
+class ResultStream:
+    """The body of a running query. Iterate it; ``close()`` always frees the engine (a stream
+    left half-read is drained until the deadline, else the engine is stopped)."""
+
+    def __init__(self, engine: QueryEngine, first: list[bytes], deadline: float, *,
+                 done: bool) -> None:
+        self.engine, self.first, self.deadline, self.done = engine, first, deadline, done
+        self._released = done
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.first
+        self.first = []
+        try:
+            while not self.done:
+                kind, payload = self.engine._recv(self.deadline)
+                if kind == "data":
+                    yield payload
+                elif kind == "end":
+                    self.done = True
+                else:  # an evaluation error after streaming began
+                    self.done = True
+                    raise EngineTimeout(f"the query failed while streaming: {payload.message}")
+        except EngineTimeout:
+            self.done = True
+            raise
+        finally:
+            if self.done:
+                self.close()
+
+    def close(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        try:
+            while not self.done and self.engine._conn is not None:
+                kind, _ = self.engine._recv(self.deadline)
+                self.done = kind in ("end", "error")
+        except EngineTimeout:
+            pass
+        finally:
+            self.engine._lock.release()
