@@ -1,39 +1,46 @@
-"""The Flask application factory (minimal for now: health check and a placeholder home page).
-
-The SPARQL protocol endpoint, linked-data pages and the validation API come in later issues.
-"""
+"""The Flask application factory: settings, the store, the query engine, blueprints, errors."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Flask, current_app, jsonify
+from flask_cors import CORS
 
+from api import errors
 from api.config import load_settings
-from graph.store import Store, open_store
+from graph.engine import QueryEngine
+from graph.store import EmbeddedStore, Store, open_store
 
 STORE_KEY = "owl40_store"
-
-HOME = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>OWL 4.0 knowledge graph</title></head>
-<body><h1>OWL 4.0 knowledge graph</h1>
-<p>The regional innovation action plan OWL 4.0 as linked open data.
-The SPARQL endpoint and the resource pages are on their way.</p>
-<p><a href="/health">/health</a></p></body></html>
-"""
+ENGINE_KEY = "owl40_engine"
 
 
 def create_app(settings: dict[str, Any] | None = None) -> Flask:
     """Build the app: resolve settings (defaults < OWL40_CONFIG < OWL40_* < ``settings``),
-    open the store once and keep it in ``app.extensions``."""
+    open the store once and keep it (and the query engine) in ``app.extensions``."""
     resolved = load_settings(settings)
     app = Flask(__name__)
     app.config.update(resolved)
-    app.extensions[STORE_KEY] = open_store(resolved)
+    app.json.sort_keys = False
+    store = open_store(resolved)
+    app.extensions[STORE_KEY] = store
+    if isinstance(store, EmbeddedStore):
+        app.extensions[ENGINE_KEY] = QueryEngine(str(store.path), timeout=resolved["QUERY_TIMEOUT"])
+    errors.init_app(app)
+    # Reads are open to every origin (other regions' browser apps), without credentials;
+    # the curators' update endpoint is not listed, so browsers cannot call it cross-origin.
+    CORS(app, resources={r"^/(?!sparql/update).*": {"origins": "*"}},
+         methods=["GET", "HEAD", "POST", "OPTIONS"], supports_credentials=False,
+         expose_headers=["ETag", "Last-Modified", "Results-Truncated", "Results-Row-Cap",
+                         "Link", "Content-Location"], max_age=86400)
 
-    @app.get("/")
-    def home() -> tuple[str, int, dict[str, str]]:
-        return HOME, 200, {"Content-Type": "text/html; charset=utf-8"}
+    from api import metadata, pages, sparql, ui
+
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(ui.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(metadata.bp)
 
     @app.get("/health")
     def health() -> Any:
@@ -45,3 +52,8 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
 def get_store() -> Store:
     """The store of the running app."""
     return current_app.extensions[STORE_KEY]
+
+
+def get_engine() -> QueryEngine | None:
+    """The query engine of this worker (None when the store is remote)."""
+    return current_app.extensions.get(ENGINE_KEY)

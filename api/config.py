@@ -25,6 +25,13 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "ONTOLOGY_DIR": (str(PROJECT_DIR / "ontology"), "Directory of the ontology Turtle files."),
     "SHAPES_DIR": (str(PROJECT_DIR / "shapes"), "Directory of the SHACL shapes."),
     "QUERIES_DIR": (str(PROJECT_DIR / "queries"), "Directory of the example queries (*.rq)."),
+    "QUERY_TIMEOUT": (30.0, "Seconds a SPARQL query may run before it is stopped."),
+    "MAX_ROWS": (10000, "Most result rows one query returns; the response says when it cut."),
+    "MAX_QUERY_LENGTH": (100000, "Longest accepted query or update, in bytes (413 beyond)."),
+    "MAX_NESTING": (64, "Deepest accepted nesting of groups and brackets in a query."),
+    "SERVICE_ALLOWLIST": ("", "Space-separated endpoint IRI prefixes SERVICE may call; "
+                              "empty = federated queries refused."),
+    "UPDATE_TOKEN": ("", "Bearer token of the curators' update endpoint; empty = disabled."),
 }
 
 
