@@ -1,7 +1,201 @@
-"""The SPARQL 1.1 Protocol endpoint (issue 4): /sparql (query) and /sparql/update (curators)."""
+"""The SPARQL 1.1 Protocol endpoint: /sparql (public, read-only) and /sparql/update (curators).
+
+The view parses the request, checks it lexically (size, nesting, form, SERVICE) before any
+engine sees it, negotiates the result format, and hands the query to this worker's engine
+process, which serialises natively and streams bytes back. Limits are settings and are stated
+in the Service Description and in the response headers.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hmac
+from collections.abc import Iterator
+from email.utils import formatdate
+from typing import Any
+
+import requests
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+
+from api import formats
+from api.app import get_engine, get_store
+from api.errors import json_error
+from api.protocol import ProtocolError, ProtocolRequest, check_graph_iris, data_version, etag_for
+from api.protocol import read_request as read_protocol_request
+from graph.engine import EngineTimeout, QueryJob
+from graph.guard import Inspection, QueryRejected, cap_limit, inspect_query
+from graph.sparql import query_syntax_error
+from graph.store import EmbeddedStore
 
 bp = Blueprint("sparql", __name__)
+
+GRAPH_FORMS = {"CONSTRUCT", "DESCRIBE"}
+
+
+def _limits() -> dict[str, Any]:
+    cfg = current_app.config
+    return {"timeout_s": cfg["QUERY_TIMEOUT"], "max_rows": cfg["MAX_ROWS"],
+            "max_query_length": cfg["MAX_QUERY_LENGTH"], "max_nesting": cfg["MAX_NESTING"],
+            "service_allowlist": cfg["SERVICE_ALLOWLIST"].split()}
+
+
+def _inspect(text: str) -> Inspection:
+    cfg = current_app.config
+    insp = inspect_query(text, max_length=cfg["MAX_QUERY_LENGTH"], max_depth=cfg["MAX_NESTING"])
+    allowed = cfg["SERVICE_ALLOWLIST"].split()
+    for target in insp.services:
+        if target.startswith(("?", "$")):
+            raise QueryRejected(f"SERVICE {target}: federated queries must name their endpoint")
+        if not any(target.startswith(prefix) for prefix in allowed):
+            raise QueryRejected(
+                f"SERVICE <{target}> is refused: this endpoint calls no other endpoint"
+                + (" outside its allow-list" if allowed else " (federation is switched off)"))
+    return insp
+
+
+def _wants_ui() -> bool:
+    """A browser navigation (HTML explicitly preferred over every result type)."""
+    accept = request.accept_mimetypes
+    html = accept["text/html"] if "text/html" in accept.values() else 0
+    others = max((accept[f.media_type] for f in formats.RESULTS), default=0)
+    return html > 0 and html >= others and not request.args.get("format")
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def query() -> Response:
+    """SPARQL query operation; without a query: the Service Description or the query UI."""
+    preq = read_protocol_request(request, operation="query")
+    if preq.text is None:
+        if _wants_ui():
+            from api.ui import render_ui
+
+            return render_ui()
+        return _service_description(preq.format)
+    if request.method == "GET" and _wants_ui():
+        from api.ui import render_ui
+
+        return render_ui(query=preq.text)
+    return _answer(preq)
+
+
+def _answer(preq: ProtocolRequest) -> Response:
+    insp = _inspect(preq.text or "")
+    if insp.is_update:
+        raise ProtocolError("this is the query endpoint; updates are not accepted here "
+                            "(the public endpoint is read-only)")
+    check_graph_iris(preq.default_graphs + preq.named_graphs)
+    offered = formats.RDF if insp.form in GRAPH_FORMS else formats.RESULTS
+    fmt = formats.negotiate(request.accept_mimetypes, offered, override=preq.format)
+    store = get_store()
+    version = data_version(str(store.path)) if isinstance(store, EmbeddedStore) else None
+    headers = {"Vary": "Accept", "Cache-Control": "public, max-age=60"}
+    if version is not None:
+        etag = etag_for(version[0], preq.text, preq.default_graphs, preq.named_graphs, fmt.name)
+        headers["ETag"] = f'"{etag}"'
+        headers["Last-Modified"] = formatdate(version[1], usegmt=True)
+        if request.if_none_match.contains(etag):
+            return Response(status=304, headers=headers)
+    engine = get_engine()
+    if engine is None:
+        return _proxy(preq, fmt, headers)
+    text, capped = preq.text or "", False
+    cap = current_app.config["MAX_ROWS"]
+    if insp.form in ("SELECT", "CONSTRUCT", "DESCRIBE"):
+        text, capped = cap_limit(text, insp, cap)
+        headers["Results-Row-Cap"] = str(cap)
+    job = QueryJob(text, fmt.media_type, preq.default_graphs, preq.named_graphs, capped, cap)
+    try:
+        outcome, stream = engine.execute(job)
+    except EngineTimeout as exc:
+        return json_error(503, f"{exc}; simplify the query or add a LIMIT",
+                          timeout_s=current_app.config["QUERY_TIMEOUT"])
+    if outcome.error == "syntax":
+        err = query_syntax_error(outcome.message)
+        return json_error(400, err.message, line=err.line, column=err.column, source="query")
+    if outcome.error:
+        return json_error(400, f"the query could not be evaluated: {outcome.message}")
+    if outcome.truncated:
+        headers["Results-Truncated"] = "true"
+    return Response(stream_with_context(_guarded(stream)), status=200, headers=headers,
+                    content_type=_content_type(fmt))
+
+
+def _guarded(stream: Any) -> Iterator[bytes]:
+    """Pass the engine's chunks on; a failure mid-stream ends the body with a clear signal
+    (the document is then deliberately incomplete, so a client's parser fails loudly)."""
+    try:
+        yield from stream
+    except EngineTimeout as exc:
+        yield f"\n# ERROR: result incomplete: {exc}\n".encode()
+    finally:
+        stream.close()
+
+
+def _content_type(fmt: formats.Format) -> str:
+    text_like = fmt.media_type.startswith("text/") or fmt.name in ("json", "jsonld", "ntriples")
+    return f"{fmt.media_type}; charset=utf-8" if text_like else fmt.media_type
+
+
+def _proxy(preq: ProtocolRequest, fmt: formats.Format, headers: dict[str, str]) -> Response:
+    """Remote store: forward the query with the negotiated Accept, within the timeout."""
+    cfg = current_app.config
+    data: list[tuple[str, str]] = [("query", preq.text or "")]
+    data += [("default-graph-uri", g) for g in preq.default_graphs]
+    data += [("named-graph-uri", g) for g in preq.named_graphs]
+    try:
+        upstream = requests.post(cfg["SPARQL_URL"], data=data, headers={"Accept": fmt.media_type},
+                                 timeout=cfg["QUERY_TIMEOUT"], stream=True)
+    except requests.Timeout:
+        return json_error(503, f"the remote store did not answer within {cfg['QUERY_TIMEOUT']} s")
+    except requests.RequestException as exc:
+        return json_error(502, f"the remote store cannot be reached: {exc}")
+    if upstream.status_code >= 400:
+        return json_error(400 if upstream.status_code < 500 else 502,
+                          f"the remote store answered {upstream.status_code}: "
+                          f"{upstream.text[:500]}")
+    return Response(upstream.iter_content(65536), status=200, headers=headers,
+                    content_type=upstream.headers.get("Content-Type", _content_type(fmt)))
+
+
+def _service_description(override: str | None) -> Response:
+    from graph.servicedesc import service_description_triples
+
+    fmt = formats.negotiate(request.accept_mimetypes, formats.RDF, override=override)
+    body = service_description_triples(request.base_url, _limits(), fmt.media_type)
+    return Response(body, status=200, headers={"Vary": "Accept"}, content_type=_content_type(fmt))
+
+
+@bp.route("/sparql/update", methods=["POST"])
+def update() -> Response:
+    """SPARQL update operation for curators, behind a bearer token; never on /sparql."""
+    token = current_app.config["UPDATE_TOKEN"]
+    if not token:
+        return json_error(404, "the update endpoint is switched off (no UPDATE_TOKEN is set)")
+    supplied = request.headers.get("Authorization", "")
+    if not supplied.startswith("Bearer ") or not hmac.compare_digest(
+            supplied[7:].encode(), token.encode()):
+        response = json_error(401, "a valid bearer token is required for updates")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="owl40-update"'
+        return response
+    preq = read_protocol_request(request, operation="update")
+    insp = _inspect(preq.text or "")
+    if not insp.is_update:
+        raise ProtocolError("this is the update endpoint; send queries to /sparql")
+    changed = get_store().update(preq.text or "")
+    return jsonify(status=200, message="update applied; the default graph (the union of the "
+                   "public named graphs) was recomputed", default_graph_triples=changed)
+
+
+@bp.errorhandler(ProtocolError)
+def protocol_error(exc: ProtocolError) -> Response:
+    return json_error(exc.status, exc.message, spec="https://www.w3.org/TR/sparql11-protocol/")
+
+
+@bp.errorhandler(formats.NotAcceptable)
+def not_acceptable(exc: formats.NotAcceptable) -> Response:
+    return json_error(406, str(exc))
+
+
+@bp.errorhandler(formats.UnknownFormat)
+def unknown_format(exc: formats.UnknownFormat) -> Response:
+    return json_error(400, str(exc))
+

@@ -16,7 +16,7 @@ import multiprocessing as mp
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,17 +161,62 @@ def _engine_main(conn: Any, store_dir: str) -> None:
 # -- worker side ---------------------------------------------------------------------------
 
 class QueryEngine:
-    """Owns one engine process; ``execute`` yields (outcome, chunks) within a deadline."""
+    """A small pool of engine processes for one web worker (a sync worker uses one; a
+    threaded server up to ``max_engines``, further requests wait until the deadline)."""
 
-    def __init__(self, store_dir: str, *, timeout: float,
-                 on_restart: Callable[[], None] | None = None) -> None:
+    def __init__(self, store_dir: str, *, timeout: float, max_engines: int = 4) -> None:
         self.store_dir = store_dir
         self.timeout = timeout
-        self.on_restart = on_restart
+        self.max_engines = max_engines
+        self._idle: list[_EngineProcess] = []
+        self._all: list[_EngineProcess] = []
+        self._cond = threading.Condition()
+        self._pid = os.getpid()
+
+    def _take(self, deadline: float) -> _EngineProcess:
+        with self._cond:
+            if self._pid != os.getpid():  # forked: the parent's engines are not ours
+                self._idle, self._all, self._pid = [], [], os.getpid()
+            while True:
+                if self._idle:
+                    return self._idle.pop()
+                if len(self._all) < self.max_engines:
+                    engine = _EngineProcess(self)
+                    self._all.append(engine)
+                    return engine
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise EngineTimeout("every query engine of this worker stayed busy for "
+                                        f"{self.timeout:g} s")
+                self._cond.wait(remaining)
+
+    def _give(self, engine: _EngineProcess) -> None:
+        with self._cond:
+            self._idle.append(engine)
+            self._cond.notify()
+
+    def execute(self, job: QueryJob) -> tuple[QueryOutcome, ResultStream]:
+        """Run ``job`` on an idle engine process (see _EngineProcess.execute)."""
+        deadline = time.monotonic() + self.timeout
+        return self._take(deadline).execute(job, deadline)
+
+    def close(self) -> None:
+        with self._cond:
+            for engine in self._all:
+                engine.close()
+            self._idle, self._all = [], []
+
+
+class _EngineProcess:
+    """One engine process and its pipe; used by one request at a time."""
+
+    def __init__(self, pool: QueryEngine) -> None:
+        self.pool = pool
+        self.store_dir = pool.store_dir
+        self.timeout = pool.timeout
         self._ctx = mp.get_context("spawn")
         self._proc: Any = None
         self._conn: Any = None
-        self._lock = threading.Lock()
         self._pid = os.getpid()
 
     def _ensure(self) -> None:
@@ -188,8 +233,6 @@ class QueryEngine:
             self._proc.kill()
             self._proc.join(5)
         self._proc = self._conn = None
-        if self.on_restart:
-            self.on_restart()
 
     def _recv(self, deadline: float) -> tuple[str, Any]:
         remaining = deadline - time.monotonic()
@@ -202,12 +245,14 @@ class QueryEngine:
             self._kill()
             raise EngineTimeout("the query engine stopped while answering") from exc
 
-    def execute(self, job: QueryJob) -> tuple[QueryOutcome, ResultStream]:
+    def _done(self) -> None:
+        """The request is over: hand this engine back to the pool."""
+        self.pool._give(self)
+
+    def execute(self, job: QueryJob, deadline: float) -> tuple[QueryOutcome, ResultStream]:
         """Run ``job``. Errors before the first byte come back in the outcome; a timeout or
         failure after it ends the stream with EngineTimeout raised from the iterator."""
-        self._lock.acquire()
         try:
-            deadline = time.monotonic() + self.timeout
             self._ensure()
             self._conn.send(job)
             outcome: QueryOutcome | None = None
@@ -215,7 +260,7 @@ class QueryEngine:
             while True:
                 kind, payload = self._recv(deadline)
                 if kind == "error":
-                    self._lock.release()
+                    self._done()
                     return payload, ResultStream(self, [], deadline, done=True)
                 if kind == "meta":
                     outcome = payload
@@ -223,11 +268,11 @@ class QueryEngine:
                     first.append(payload)
                     break
                 elif kind == "end":
-                    self._lock.release()
+                    self._done()
                     assert outcome is not None
                     return outcome, ResultStream(self, first, deadline, done=True)
         except BaseException:
-            self._lock.release()
+            self._done()
             raise
         assert outcome is not None
         return outcome, ResultStream(self, first, deadline, done=False)
@@ -243,7 +288,7 @@ class ResultStream:
     """The body of a running query. Iterate it; ``close()`` always frees the engine (a stream
     left half-read is drained until the deadline, else the engine is stopped)."""
 
-    def __init__(self, engine: QueryEngine, first: list[bytes], deadline: float, *,
+    def __init__(self, engine: _EngineProcess, first: list[bytes], deadline: float, *,
                  done: bool) -> None:
         self.engine, self.first, self.deadline, self.done = engine, first, deadline, done
         self._released = done
@@ -279,4 +324,4 @@ class ResultStream:
         except EngineTimeout:
             pass
         finally:
-            self.engine._lock.release()
+            self.engine._done()
