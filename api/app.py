@@ -31,7 +31,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     # Reads are open to every origin (other regions' browser apps), without credentials;
     # the curators' update endpoint is not listed, so browsers cannot call it cross-origin.
     CORS(app, resources={r"^/(?!sparql/update).*": {"origins": "*"}},
-         methods=["GET", "HEAD", "POST", "OPTIONS"], supports_credentials=False,
+         methods=["GET", "HEAD", "POST", "OPTIONS"], supports_credentials=False, send_wildcard=True,
          expose_headers=["ETag", "Last-Modified", "Results-Truncated", "Results-Row-Cap",
                          "Link", "Content-Location"], max_age=86400)
 

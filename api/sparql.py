@@ -14,7 +14,7 @@ from email.utils import formatdate
 from typing import Any
 
 import requests
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from api import formats
 from api.app import get_engine, get_store
@@ -115,7 +115,7 @@ def _answer(preq: ProtocolRequest) -> Response:
         return json_error(400, f"the query could not be evaluated: {outcome.message}")
     if outcome.truncated:
         headers["Results-Truncated"] = "true"
-    return Response(stream_with_context(_guarded(stream)), status=200, headers=headers,
+    return Response(_guarded(stream), status=200, headers=headers,
                     content_type=_content_type(fmt))
 
 
