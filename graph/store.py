@@ -64,6 +64,14 @@ def union_updates(changed: Iterable[str]) -> tuple[list[str], list[str]]:
     return [before], [after]
 
 
+def recompute_union() -> list[str]:
+    """Updates that make the default graph exactly the union of the public named graphs."""
+    private = ", ".join(f"<{g}>" for g in PRIVATE_GRAPHS)
+    public = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({private}))"
+    return [f"DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER NOT EXISTS {{ {public} }} }}",
+            f"INSERT {{ ?s ?p ?o }} WHERE {{ {public} }}"]
+
+
 @dataclass
 class LoadReport:
     """What a load wrote: distinct triples per graph, total, removed graphs, seconds."""
@@ -122,6 +130,17 @@ class Store(ABC):
         graphs = {check_graph_iri(g): _triple_set(ts) for g, ts in quads_by_graph.items()}
         self._replace(graphs, {check_graph_iri(g) for g in drop} - set(graphs))
         return {g: len(ts) for g, ts in graphs.items()}
+
+    def update(self, sparql: str) -> int:
+        """Run a SPARQL update on the named graphs, then recompute the default graph as the
+        union of the public named graphs (writes to the default graph itself do not last).
+        Returns the size of the default graph afterwards."""
+        self._update(" ;\n".join([sparql, *recompute_union()]))
+        return self.count_default()
+
+    def count_default(self) -> int:
+        rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows
+        return int(rows[0]["n"].value) if rows else 0
 
     def add_graph(self, graph_iri: str, triples: Triples) -> int:
         """Add triples to a named graph, keeping what it holds; returns how many were given."""
@@ -500,12 +519,15 @@ def open_store(settings: Mapping[str, Any]) -> Store:
 
 def load_project(store: Store, settings: Mapping[str, Any], *,
                  progress: Progress | None = None) -> LoadReport:
-    """Load ontology, code lists, shapes and the built OWL 4.0 data, replacing earlier loads.
+    """Load ontology, code lists, shapes, the example queries (``QUERIES_DIR``, as SHACL
+    executables, see graph.examples) and the built OWL 4.0 data, replacing earlier loads.
 
     Stale data graphs (under ``BASE_IRI + 'graph/'``, not produced by this build, and not a
     user file graph under ``graph/file/``) are removed in the same write.
     """
     from graph.build import build_owl40
+    from graph.examples import EXAMPLES_GRAPH, examples_quads
+    from graph.queries import load_queries
 
     started = time.perf_counter()
     step = progress or (lambda label, done, total: None)
@@ -517,6 +539,11 @@ def load_project(store: Store, settings: Mapping[str, Any], *,
         CODELISTS_GRAPH: [q for p in codelists for q in parse_file(p)],
         SHAPES_IRI: [q for p in sorted(shapes_dir.glob("*.ttl")) for q in parse_file(p)],
     }
+    queries_dir = settings.get("QUERIES_DIR")
+    if queries_dir and Path(queries_dir).is_dir():
+        # the example queries, published as data (public: part of the default-graph union)
+        graphs[settings["BASE_IRI"] + EXAMPLES_GRAPH] = examples_quads(
+            load_queries(Path(queries_dir)), settings["BASE_IRI"])
     step("parsed ontology, code lists, shapes", 1, 3)
     build = build_owl40(Path(settings["DATA_DIR"]), settings["BASE_IRI"])
     for g in build.graphs:
