@@ -1,0 +1,91 @@
+"""Production serving: gunicorn with several workers over the same on-disk store."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from api.config import load_settings
+from graph.store import load_project, open_store
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+PROJECTS = ("PREFIX regio: <https://w3id.org/regio-kg/ontology#> "
+            "SELECT ?p WHERE { ?p a regio:Project } ORDER BY ?p")
+HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def gunicorn(tmp_path_factory: pytest.TempPathFactory):
+    store_dir = str(tmp_path_factory.mktemp("prod") / "store")
+    settings = load_settings({"STORE": store_dir}, environ={})
+    store = open_store(settings)
+    load_project(store, settings)
+    store.close()
+    port = _free_port()
+    env = {**os.environ, "OWL40_STORE": store_dir, "OWL40_QUERY_TIMEOUT": "3"}
+    gunicorn_bin = str(Path(sys.executable).with_name("gunicorn"))
+    proc = subprocess.Popen([gunicorn_bin, "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60",
+                             "api.wsgi:app"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/sparql"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(url.replace("/sparql", "/health"), timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+        assert time.monotonic() < deadline, "gunicorn did not come up"
+        time.sleep(0.3)
+    try:
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(20)
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def _projects(url: str) -> int:
+    response = requests.post(url, data={"query": PROJECTS}, timeout=30,
+                             headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.text
+    return len(response.json()["results"]["bindings"])
+
+
+def test_several_workers_answer_concurrently(gunicorn):
+    with ThreadPoolExecutor(8) as pool:
+        counts = list(pool.map(lambda _: _projects(gunicorn), range(40)))
+    assert counts == [16] * 40
+
+
+def test_a_query_past_the_timeout_does_not_block_the_other_worker(gunicorn):
+    with ThreadPoolExecutor(2) as pool:
+        heavy = pool.submit(requests.get, gunicorn, params={"query": HEAVY}, timeout=60)
+        time.sleep(0.3)
+        started = time.monotonic()
+        assert _projects(gunicorn) == 16
+        assert time.monotonic() - started < 2.5  # answered while the heavy query still ran
+        response = heavy.result()
+    assert response.status_code == 503 and "timeout" in response.json()["message"]
+    assert [_projects(gunicorn) for _ in range(4)] == [16] * 4
