@@ -11,15 +11,30 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-install: $(BIN)/python
+UI_DEPS := tools/ui/node_modules/.installed
+SHACL_JS_DEPS := tools/shacl-js/node_modules/.installed
+
+# npm packages are installed from the lock files, again only when a lock file changes.
+$(UI_DEPS): tools/ui/package-lock.json
+	command -v npm >/dev/null || (apt-get update -q && apt-get install -y -q nodejs npm)
+	npm ci --silent --no-audit --no-fund --prefix tools/ui
+	touch $@
+
+$(SHACL_JS_DEPS): tools/shacl-js/package-lock.json
+	command -v npm >/dev/null || (apt-get update -q && apt-get install -y -q nodejs npm)
+	npm ci --silent --no-audit --no-fund --prefix tools/shacl-js
+	touch $@
+
+install: $(BIN)/python $(UI_DEPS)
 	$(BIN)/pip install -q -e .
 
-# Test-only tools: the second SHACL engine (npm rdf-validate-shacl), Java for HermiT.
-install-test: $(BIN)/python
+# Test-only tools: Java for HermiT and the HTML validator, the second SHACL engine (npm
+# rdf-validate-shacl), Chromium and its driver for the browser tests.
+install-test: $(BIN)/python $(UI_DEPS) $(SHACL_JS_DEPS)
 	$(BIN)/pip install -q -e '.[test]'
 	command -v java >/dev/null || (apt-get update -q && apt-get install -y -q default-jre-headless)
-	command -v npm >/dev/null || (apt-get update -q && apt-get install -y -q nodejs npm)
-	if [ -f tools/shacl-js/package-lock.json ]; then npm ci --silent --no-audit --no-fund --prefix tools/shacl-js; fi
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update -q && apt-get install -y -q chromium chromium-driver)
 
 serve: install
 	$(BIN)/owl40 load
@@ -33,4 +48,4 @@ bench: install-test
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) var node_modules tools/shacl-js/node_modules
+	rm -rf $(VENV) var tools/shacl-js/node_modules tools/ui/node_modules
