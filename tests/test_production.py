@@ -37,7 +37,7 @@ def gunicorn(tmp_path_factory: pytest.TempPathFactory):
     load_project(store, settings)
     store.close()
     port = _free_port()
-    env = {**os.environ, "OWL40_STORE": store_dir, "OWL40_QUERY_TIMEOUT": "3"}
+    env = {**os.environ, "OWL40_STORE": store_dir, "OWL40_QUERY_TIMEOUT": "8"}
     gunicorn_bin = str(Path(sys.executable).with_name("gunicorn"))
     proc = subprocess.Popen([gunicorn_bin, "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60",
                              "api.wsgi:app"], env=env, stdout=subprocess.PIPE,
@@ -82,10 +82,9 @@ def test_several_workers_answer_concurrently(gunicorn):
 def test_a_query_past_the_timeout_does_not_block_the_other_worker(gunicorn):
     with ThreadPoolExecutor(2) as pool:
         heavy = pool.submit(requests.get, gunicorn, params={"query": HEAVY}, timeout=60)
-        time.sleep(0.3)
-        started = time.monotonic()
+        time.sleep(0.5)
         assert _projects(gunicorn) == 16
-        assert time.monotonic() - started < 2.5  # answered while the heavy query still ran
+        assert not heavy.done()  # the other worker answered while the heavy query still ran
         response = heavy.result()
     assert response.status_code == 503 and "timeout" in response.json()["message"]
     assert [_projects(gunicorn) for _ in range(4)] == [16] * 4
