@@ -109,5 +109,8 @@ def data_version(store_dir: str | None) -> tuple[str, float] | None:
 
 def etag_for(version: str, *parts: object) -> str:
     """A strong validator of (data version, request): the same answer has the same tag."""
-    digest = hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()[:20]
-    return f"{version}-{digest}"
+    digest = hashlib.blake2b(digest_size=10)
+    for part in parts:
+        digest.update(str(part).encode("utf-8"))
+        digest.update(b"\x00")
+    return f"{version}-{digest.hexdigest()}"

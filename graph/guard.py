@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from graph.errors import InputError
 
@@ -69,7 +70,16 @@ def _skip_string(text: str, i: int) -> int:
 
 
 def inspect_query(text: str, *, max_length: int, max_depth: int) -> Inspection:
-    """Tokenize ``text`` once; raise QueryRejected when it is too long or nested too deeply."""
+    """Tokenize ``text`` once; raise QueryRejected when it is too long or nested too deeply.
+
+    Results are remembered for recently seen texts (clients repeat their queries); the
+    returned Inspection must be treated as read-only.
+    """
+    return _inspect_cached(text, max_length, max_depth)
+
+
+@lru_cache(maxsize=4096)
+def _inspect_cached(text: str, max_length: int, max_depth: int) -> Inspection:
     size = len(text.encode("utf-8"))
     if size > max_length:
         raise QueryRejected(f"the query is {size} bytes long; this endpoint accepts at most "
