@@ -108,9 +108,20 @@ def load(settings: Settings, files: tuple[Path, ...], graph: str | None) -> None
                                       click.echo(f"[{done}/{total}] {label}", err=True))
         finally:
             bars.close()
+        release = _publish_release(store, settings)
     removed = f", removed {len(report.removed)} stale graphs" if report.removed else ""
     click.echo(f"loaded {report.total} triples into {len(report.graphs)} graphs"
                f"{removed} in {report.seconds:.2f} s", err=True)
+    click.echo(release, err=True)
+
+
+def _publish_release(store: Store, settings: Settings) -> str:
+    """Write the dumps and the release entry for the new content (graph.dumps)."""
+    from graph.dumps import current_release
+
+    release = current_release(store, settings)
+    return (f"release {release.number}: data {release.data_version}, ontology "
+            f"{release.ontology_version}, dumps in {settings['DUMPS_DIR']}")
 
 
 @main.command()

@@ -32,6 +32,17 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SERVICE_ALLOWLIST": ("", "Space-separated endpoint IRI prefixes SERVICE may call; "
                               "empty = federated queries refused."),
     "UPDATE_TOKEN": ("", "Bearer token of the curators' update endpoint; empty = disabled."),
+    "PUBLIC_URL": ("", "Public URL of the web app, for links in VoID, DCAT, the sitemap and "
+                       "the dumps; empty = BASE_IRI (w3id redirects there)."),
+    "PUBLISHER_NAME": ("OWL 4.0 knowledge graph project",
+                       "Publisher of the dataset named in VoID and the DCAT-AP.de catalog."),
+    "PUBLISHER_URI": ("", "IRI (e.g. home page) of the publisher; empty = a local IRI."),
+    "DCATDE_CONTRIBUTOR_ID": ("", "GovData contributor id (dcatde:contributorID), a name or a "
+                                  "full http://dcat-ap.de/def/contributors/... IRI; empty = none."),
+    "DUMPS_DIR": (str(PROJECT_DIR / "var" / "dumps"),
+                  "Directory of the dump files, their manifest and the release log."),
+    "CACHE_DIR": (str(PROJECT_DIR / "var" / "cache"),
+                  "Directory of generated files that can be rebuilt (ontology documentation)."),
 }
 
 

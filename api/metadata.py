@@ -1,8 +1,364 @@
-"""Dataset metadata and files: VoID, DCAT-AP.de catalog, sitemap, dumps, ontology/shapes docs
-(issue 5)."""
+"""Dataset metadata and files: VoID, the DCAT-AP.de catalog, the sitemap, dumps and releases,
+the ontology and the shapes as documents, and pictures of the data (SVG).
+
+Every metadata document comes from one :class:`graph.release.Release` (:func:`get_release`),
+which :mod:`graph.dumps` keeps in step with the store: the first request after the store
+changed writes new dumps and a release entry. The SPARQL endpoint serves
+``graph.release.service_description(get_release(), get_urls(), limits)`` from the same object.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import base64
+import hashlib
+import time
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import pyoxigraph as ox
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+)
+
+from api.app import get_store
+from api.formats import HTML, RDF, Format, NotAcceptable, UnknownFormat, negotiate
+from graph import svg, viz
+from graph.catalog import METADATA_PREFIXES, dataset_descriptions, dataset_titles
+from graph.dumps import DUMPS, current_release, dump_path, read_releases, store_marker
+from graph.namespaces import REGIOCODE_IRI
+from graph.ontodoc import (
+    describe_shapes,
+    ontology_files,
+    ontology_html,
+    read_triples,
+    serialise,
+    shapes_files,
+)
+from graph.release import Release, Urls, dcat_graph, void_graph
+from graph.service import limits_text
 
 bp = Blueprint("metadata", __name__)
+
+RELEASE_KEY = "owl40_release"
+#: Seconds a release of a remote store (whose version cannot be seen) is reused.
+REMOTE_TTL = 60.0
+TURTLE, NTRIPLES, JSONLD, RDFXML = RDF
+VOID_FORMATS = (TURTLE, JSONLD, RDFXML, NTRIPLES, HTML)
+CATALOG_FORMATS = (RDFXML, TURTLE, JSONLD, NTRIPLES, HTML)
+DOC_FORMATS = (TURTLE, RDFXML, JSONLD, NTRIPLES, HTML)
+JSON = Format("json", "application/json", "json")
+LISTING_FORMATS = (HTML, JSON)
+SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org protocol)
+VIZ = {"network": (viz.network, svg.network_svg), "timeline": (viz.timeline, svg.timeline_svg),
+       "districts": (viz.districts, svg.districts_svg), "themes": (viz.themes, svg.themes_svg),
+       "funding": (viz.funding, svg.funding_svg)}
+
+
+# -- the release ------------------------------------------------------------------------------
+
+def get_release() -> Release:
+    """The release of the store's current content (cached per store version)."""
+    store = get_store()
+    marker = store_marker(store)
+    cached = current_app.extensions.get(RELEASE_KEY)
+    if cached and cached[0] == marker and (marker or time.monotonic() - cached[1] < REMOTE_TTL):
+        return cached[2]
+    release = current_release(store, current_app.config)
+    current_app.extensions[RELEASE_KEY] = (marker, time.monotonic(), release)
+    return release
+
+
+def get_urls() -> Urls:
+    """Where the app answers (``PUBLIC_URL``, else ``BASE_IRI``)."""
+    return Urls.from_settings(current_app.config)
+
+
+def doc_href(iri: str) -> str | None:
+    """The local page of a minted IRI (``{BASE_IRI}id/x`` → ``/doc/x``), else None."""
+    base = current_app.config["BASE_IRI"] + "id/"
+    return request.script_root + "/doc/" + iri[len(base):] if iri.startswith(base) else None
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+def _choose(offered: tuple[Format, ...], override: str | None = None) -> Format:
+    try:
+        return negotiate(request.accept_mimetypes, offered,
+                         override=override or request.args.get("format"))
+    except NotAcceptable as exc:
+        abort(406, str(exc))
+    except UnknownFormat as exc:
+        abort(400, str(exc))
+
+
+def _rdf(triples: list[ox.Triple], fmt: Format, etag: str) -> Response:
+    body = serialise(triples, ox.RdfFormat.from_media_type(fmt.media_type))
+    response = Response(body, mimetype=fmt.media_type)
+    return _finish(response, etag)
+
+
+def _finish(response: Response, etag: str, *, vary: bool = True) -> Response:
+    if vary:
+        response.vary.add("Accept")
+    response.set_etag(etag)
+    response.headers.setdefault("Cache-Control", "public, max-age=300")
+    return response.make_conditional(request)
+
+
+def _lang() -> str:
+    lang = request.args.get("lang") or request.accept_languages.best_match(["de", "en"]) or "en"
+    if lang not in ("de", "en"):
+        abort(400, "lang must be de or en")
+    return lang
+
+
+def _page(template: str, etag: str, **context: Any) -> Response:
+    release = get_release()
+    html = render_template(template, release=release, urls=get_urls(),
+                           titles=dataset_titles(release), **context)
+    return _finish(Response(html, mimetype="text/html"), etag)
+
+
+# -- VoID, DCAT, the dataset IRI --------------------------------------------------------------
+
+@bp.get("/.well-known/void")
+def void() -> Response:
+    """The VoID description (Turtle by default; JSON-LD, RDF/XML, N-Triples; HTML summary)."""
+    fmt = _choose(VOID_FORMATS)
+    release, urls = get_release(), get_urls()
+    if fmt is HTML:
+        return _dataset_page(release, f"void-{release.version}-html")
+    return _rdf(void_graph(release, urls), fmt, f"void-{release.version}-{fmt.name}")
+
+
+@bp.get("/catalog")
+def catalog() -> Response:
+    """The DCAT-AP.de catalog (RDF/XML by default, for harvesters; Turtle, JSON-LD; HTML)."""
+    fmt = _choose(CATALOG_FORMATS)
+    release, urls = get_release(), get_urls()
+    if fmt is HTML:
+        return _dataset_page(release, f"catalog-{release.version}-html")
+    return _rdf(dcat_graph(release, urls), fmt, f"catalog-{release.version}-{fmt.name}")
+
+
+@bp.get("/dataset")
+def dataset() -> Response:
+    """The dataset's IRI names a thing, not a document: 303 to its VoID description."""
+    response = redirect(request.script_root + "/.well-known/void", code=303)
+    response.vary.add("Accept")
+    return response
+
+
+def _dataset_page(release: Release, etag: str) -> Response:
+    return _page("metadata/dataset.html", etag, descriptions=dataset_descriptions(release),
+                 limits=limits_text(_limits()), dumps=DUMPS)
+
+
+def _limits() -> dict[str, Any]:
+    c = current_app.config
+    return {"timeout_s": c["QUERY_TIMEOUT"], "max_rows": c["MAX_ROWS"],
+            "max_query_length": c["MAX_QUERY_LENGTH"], "max_nesting": c["MAX_NESTING"],
+            "service_allowlist": c["SERVICE_ALLOWLIST"]}
+
+
+# -- dumps and releases -----------------------------------------------------------------------
+
+@bp.get("/dumps/")
+def dumps() -> Response:
+    """The current dump files with size, SHA-256 and version (HTML or JSON)."""
+    fmt = _choose(LISTING_FORMATS)
+    release, urls = get_release(), get_urls()
+    if fmt is JSON:
+        body = {"version": release.version, "data_version": release.data_version,
+                "ontology_version": release.ontology_version,
+                "shapes_version": release.shapes_version, "release": release.number,
+                "date": release.modified, "notes": release.notes,
+                "files": [{**f.__dict__, "url": urls.dump(f.name)} for f in release.files]}
+        return _finish(jsonify(body), f"dumps-{release.version}-json")
+    return _page("metadata/dumps.html", f"dumps-{release.version}-html")
+
+
+@bp.get("/dumps/<name>")
+def dump_file(name: str) -> Response:
+    """One dump file (gzip), with Content-Length and its SHA-256 as ETag."""
+    release = get_release()
+    entry = next((f for f in release.files if f.name == name), None)
+    path = dump_path(current_app.config, name)
+    if entry is None or path is None:
+        abort(404, f"no dump file {name!r}; see /dumps/")
+    if entry.sha256 in request.if_none_match:  # answered without opening the file
+        response = Response(status=304)
+        response.set_etag(entry.sha256)
+        return response
+    response = send_file(path, mimetype="application/gzip", as_attachment=True,
+                         download_name=name, etag=entry.sha256, conditional=True,
+                         max_age=300)
+    response.headers["Digest"] = f"sha-256={_b64(entry.sha256)}"
+    return response
+
+
+def _b64(hex_digest: str) -> str:
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+@bp.get("/releases")
+def releases() -> Response:
+    """Every release with its changes since the one before (HTML or JSON), newest first."""
+    fmt = _choose(LISTING_FORMATS)
+    release = get_release()
+    log = list(reversed(read_releases(current_app.config["DUMPS_DIR"])))
+    if fmt is JSON:
+        return _finish(jsonify({"releases": log}), f"releases-{release.version}-json")
+    return _page("metadata/releases.html", f"releases-{release.version}-html", log=log,
+                 short=_short)
+
+
+def _short(iri: str) -> str:
+    for prefix, ns in METADATA_PREFIXES.items():
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    base = current_app.config["BASE_IRI"]
+    return iri[len(base) - 1:] if iri.startswith(base) else iri
+
+
+# -- sitemap ----------------------------------------------------------------------------------
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    """The sitemap (https://www.sitemaps.org/protocol.html): pages, lists and every /doc page;
+    a sitemap index when there are more than 50,000 URLs."""
+    pages = _sitemap_urls()
+    release = get_release()
+    if len(pages) <= SITEMAP_LIMIT:
+        return _urlset(pages, release)
+    urls = get_urls()
+    parts = (len(pages) + SITEMAP_LIMIT - 1) // SITEMAP_LIMIT
+    entries = "".join(f"<sitemap><loc>{escape(urls.path(f'sitemap-{n}.xml'))}</loc>"
+                      f"<lastmod>{release.modified}</lastmod></sitemap>" for n in range(1, parts + 1))
+    body = ('<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org'
+            f'/schemas/sitemap/0.9">{entries}</sitemapindex>\n')
+    return _finish(Response(body, mimetype="application/xml"), f"sitemap-{release.version}", vary=False)
+
+
+@bp.get("/sitemap-<int:part>.xml")
+def sitemap_part(part: int) -> Response:
+    pages = _sitemap_urls()
+    chunk = pages[(part - 1) * SITEMAP_LIMIT: part * SITEMAP_LIMIT]
+    if part < 1 or not chunk or len(pages) <= SITEMAP_LIMIT:
+        abort(404, "no such sitemap part")
+    return _urlset(chunk, get_release())
+
+
+def _urlset(pages: list[str], release: Release) -> Response:
+    entries = "".join(f"<url><loc>{escape(u)}</loc><lastmod>{release.modified}</lastmod></url>"
+                      for u in pages)
+    body = ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/'
+            f'schemas/sitemap/0.9">{entries}</urlset>\n')
+    return _finish(Response(body, mimetype="application/xml"),
+                   f"sitemap-{release.version}-{len(pages)}", vary=False)
+
+
+def _sitemap_urls() -> list[str]:
+    """Home, the fixed pages, the argument-free GET pages of the other blueprints, and the
+    /doc page of every resource: things ``{BASE_IRI}id/{kind}/{slug}``, named graphs
+    ``{BASE_IRI}graph/...`` and code-list concepts (the layout api/pages.py serves)."""
+    urls = get_urls()
+    fixed = ["", "sparql", "ontology", "shapes", "dumps/", "releases", ".well-known/void"]
+    for rule in current_app.url_map.iter_rules():
+        if (rule.endpoint.split(".")[0] in ("pages", "ui") and not rule.arguments
+                and "GET" in (rule.methods or ()) and not rule.rule.endswith(
+                    (".js", ".css", ".map", ".json", ".xml"))):
+            fixed.append(rule.rule.lstrip("/"))
+    base = current_app.config["BASE_IRI"]
+    store = get_store()
+    rows = store.query(f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s) && (STRSTARTS('
+                       f'STR(?s), "{_sparql_string(base)}id/") || STRSTARTS(STR(?s), '
+                       f'"{REGIOCODE_IRI}"))) }}').rows
+    docs = []
+    for row in rows:
+        iri = row["s"].value
+        if iri.startswith(base + "id/") and iri.count("/", len(base + "id/")) == 1:
+            docs.append("doc/" + iri[len(base + "id/"):])
+        elif iri.startswith(REGIOCODE_IRI) and iri.count("/", len(REGIOCODE_IRI)) <= 1:
+            docs.append("doc/code/" + iri[len(REGIOCODE_IRI):])
+    docs += ["doc/" + g[len(base):] for g in store.graph_names() if g.startswith(base + "graph/")]
+    return list(dict.fromkeys(urls.path(p) for p in fixed + sorted(docs)))
+
+
+def _sparql_string(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+# -- the ontology and the shapes --------------------------------------------------------------
+
+@bp.get("/ontology")
+@bp.get("/ontology.<ext>")
+@bp.get("/ontology/<version>")
+def ontology(ext: str | None = None, version: str | None = None) -> Response:
+    """The ontology: pyLODE HTML for browsers, Turtle (default), RDF/XML, JSON-LD, N-Triples;
+    ``/ontology/{version}`` answers for the current ``owl:versionInfo`` only."""
+    files = ontology_files(current_app.config["ONTOLOGY_DIR"])
+    triples = read_triples(files)
+    current = _version_info(triples)
+    if version is not None and version != current:
+        abort(404, f"ontology version {version!r} is not published here (current: {current})")
+    fmt = _choose(DOC_FORMATS, ext)
+    etag = f"ontology-{current}-{_content_tag(files)}-{fmt.name}"
+    if fmt is HTML:
+        html = ontology_html(files, current_app.config["CACHE_DIR"])
+        return _finish(Response(html, mimetype="text/html"), etag)
+    return _rdf(triples, fmt, etag)
+
+
+@bp.get("/shapes")
+@bp.get("/shapes.<ext>")
+def shapes(ext: str | None = None) -> Response:
+    """The SHACL shapes: HTML documentation per shape, Turtle (default), RDF/XML, JSON-LD."""
+    files = shapes_files(current_app.config["SHAPES_DIR"])
+    triples = read_triples(files)
+    fmt = _choose(DOC_FORMATS, ext)
+    etag = f"shapes-{_content_tag(files)}-{fmt.name}"
+    if fmt is HTML:
+        return _page("metadata/shapes.html", etag, shapes=describe_shapes(files))
+    return _rdf(triples, fmt, etag)
+
+
+def _version_info(triples: list[ox.Triple]) -> str:
+    for t in triples:
+        if t.predicate.value == "http://www.w3.org/2002/07/owl#versionInfo":
+            return t.object.value
+    return "unversioned"
+
+
+def _content_tag(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+# -- pictures ---------------------------------------------------------------------------------
+
+@bp.get("/viz/<name>.svg")
+def picture(name: str) -> Response:
+    """An SVG picture of the data (``network``, ``timeline``, ``districts``, ``themes``,
+    ``funding``), labels in ``?lang=de|en``."""
+    if name not in VIZ:
+        abort(404, f"no picture {name!r}; available: {', '.join(VIZ)}")
+    lang = _lang()
+    query, draw = VIZ[name]
+    data = query(get_store(), lang)
+    body = draw(*data, lang, doc_href) if isinstance(data, tuple) else draw(data, lang, doc_href)
+    response = Response(body, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.vary.add("Accept-Language")
+    return _finish(response, f"viz-{name}-{lang}-{get_release().version}", vary=False)

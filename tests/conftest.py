@@ -16,7 +16,8 @@ DATA_DIR = PROJECT_DIR / "data" / "owl40"
 @pytest.fixture
 def settings(tmp_path: Path) -> dict:
     """Settings resolved from defaults only, with a fresh on-disk store under tmp_path."""
-    return load_settings({"STORE": str(tmp_path / "store")}, environ={})
+    return load_settings({"STORE": str(tmp_path / "store"), "DUMPS_DIR": str(tmp_path / "dumps"),
+                          "CACHE_DIR": str(tmp_path / "cache")}, environ={})
 
 
 @pytest.fixture(scope="session")
