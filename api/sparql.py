@@ -157,10 +157,16 @@ def _proxy(preq: ProtocolRequest, fmt: formats.Format, headers: dict[str, str]) 
 
 
 def _service_description(override: str | None) -> Response:
-    from graph.servicedesc import service_description_triples
+    """The Service Description, built from the same release description as VoID and DCAT."""
+    import pyoxigraph as ox
+
+    from api.metadata import get_release, get_urls
+    from graph.ontodoc import serialise
+    from graph.service import service_description
 
     fmt = formats.negotiate(request.accept_mimetypes, formats.RDF, override=override)
-    body = service_description_triples(request.base_url, _limits(), fmt.media_type)
+    triples = service_description(get_release(), get_urls(), _limits())
+    body = serialise(list(triples), ox.RdfFormat.from_media_type(fmt.media_type))
     return Response(body, status=200, headers={"Vary": "Accept"}, content_type=_content_type(fmt))
 
 
