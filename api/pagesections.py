@@ -1,0 +1,221 @@
+"""The sections of a resource page, by kind: project, organisation, theme, action plan, other.
+
+Each builder reads one `graph.describe.Description` through `api.pageview.Page` and returns
+plain data for the templates; nothing here is HTML, so the templates' autoescaping covers
+every value from the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from api.pageview import Page, Ref, Row, Val, tail
+from graph.describe import Statement
+from graph.namespaces import DCT, FOAF, ORG, RDF, RDFS, REGIO, SKOS
+
+KIND_OF_TYPE = {REGIO.Project.value: "project", REGIO.Organisation.value: "organisation",
+                REGIO.Theme.value: "theme", REGIO.ActionPlan.value: "plan",
+                REGIO.Source.value: "source"}
+ROLE_RANK = {"lead": 0, "coordinator": 1, "executing-body": 2, "consortium-member": 3,
+             "partner": 4, "associated-partner": 5, "initiator": 6, "evaluator": 7, "funder": 8}
+NAME_PROPS = (SKOS.prefLabel, RDFS.label, DCT.title, FOAF.name)
+FACTS = {
+    "project": ("fullTitle", "titleVariant", "acronym", "inPhase", "partOfPlan", "startDate",
+                "endDate", "periodText", "hasTheme", "homepage", "roleInPlan", "result",
+                "successor", "note"),
+    "organisation": ("name", "shortName", "organisationType", "typeText", "isSME", "seat",
+                     "district", "homepage", "note"),
+    "theme": ("prefLabel", "themeKind", "inScheme", "broader"),
+    "plan": ("title", "titleVariant", "motto", "planType", "region", "coordinatedBy", "startYear",
+             "basis", "developedWith", "modelCharacter", "successClaim", "communicationPlatform",
+             "homepage", "fundingCall", "hasThemeScheme", "hasTheme", "note"),
+    "source": ("title", "publisher", "issued", "url", "sourceKey"),
+}
+_OTHER_NS = {"title": DCT.title, "name": FOAF.name, "homepage": FOAF.homepage,
+             "prefLabel": SKOS.prefLabel, "inScheme": SKOS.inScheme, "broader": SKOS.broader,
+             "publisher": DCT.publisher, "issued": DCT.issued,
+             "url": ox.NamedNode("https://schema.org/url")}
+
+
+def prop(name: str) -> ox.NamedNode:
+    return _OTHER_NS.get(name) or REGIO[name]
+
+
+@dataclass
+class Part:
+    """An organisation's part in a project, phase or plan (one Participation node)."""
+
+    other: Val
+    roles: list[Val]
+    texts: list[Val]
+    rank: int
+
+
+@dataclass
+class Amount:
+    text: str
+    qualifier: str | None
+    stated: str | None
+    refs: list[Ref]
+
+
+@dataclass
+class FundingView:
+    label: str
+    href: str | None
+    target: Val | None
+    rows: list[Row]
+    amounts: list[Amount]
+    disagree: bool
+
+
+@dataclass
+class Group:
+    label: str
+    items: list[Val] = field(default_factory=list)
+
+
+def kind_of(page: Page) -> str:
+    for t in sorted(page.desc.types(page.desc.iri)):
+        if t in KIND_OF_TYPE:
+            return KIND_OF_TYPE[t]
+    return "other"
+
+
+def title_of(page: Page) -> str:
+    iri = page.desc.iri
+    for name in NAME_PROPS:
+        vals = page.values(iri, name)
+        if vals:
+            return vals[0].text
+    return page.label(iri)
+
+
+def participations(page: Page) -> list[Part]:
+    """Participations of the resource: organisations (for a project, phase or plan) or
+    projects (for an organisation), each with roles and the role wording of the sources."""
+    desc, me, out = page.desc, page.desc.iri, []
+    for part in desc.parts:
+        if REGIO.Participation.value not in desc.types(part):
+            continue
+        who = desc.objects(part, REGIO.participant)
+        where = desc.objects(part, REGIO.participationIn)
+        if not who or not where:
+            continue
+        other = where[0] if who[0].object.value == me else who[0]
+        roles = [page.value(st) for st in desc.objects(part, ORG.role)]
+        rank = min((ROLE_RANK.get(tail(v.iri or ""), 9) for v in roles), default=9)
+        out.append(Part(page.value(other), roles, page.values(part, REGIO.roleText), rank))
+    return sorted(out, key=lambda p: (p.rank, p.other.text.lower()))
+
+
+def fundings(page: Page) -> list[FundingView]:
+    desc, out = page.desc, []
+    for f in desc.parts:
+        if REGIO.Funding.value not in desc.types(f):
+            continue
+        target = (desc.objects(f, REGIO.fundedProject) + desc.objects(f, REGIO.fundedPhase))
+        target_val = page.value(target[0]) if target and target[0].object.value != desc.iri else None
+        rows = page.rows(f, [prop(p) for p in ("fundingProgramme", "programmeText", "funder",
+                                                 "decisionDate", "handedOverBy", "note")])
+        amounts = [amount(page, st) for st in desc.objects(f, REGIO.amount)]
+        values = {a.text for a in amounts}
+        out.append(FundingView(page.label(f), page.links.href(f), target_val, rows,
+                               amounts, len(values) > 1))
+    return out
+
+
+def amount(page: Page, link: Statement) -> Amount:
+    desc, node = page.desc, link.object.value
+    value = desc.objects(node, REGIO.value)
+    currency = desc.objects(node, REGIO.currency)
+    qualifier = desc.objects(node, REGIO.amountQualifier)
+    stated = desc.objects(node, REGIO.statedValue)
+    text = page.value(value[0]).text if value else "?"
+    if currency:
+        text += " " + currency[0].object.value
+    refs = page.value(value[0]).refs if value else page.value(link).refs
+    return Amount(text, page.label(qualifier[0].object.value) if qualifier else None,
+                  stated[0].object.value if stated else None, refs)
+
+
+def counts(page: Page) -> list[tuple[Val, Val]]:
+    """Stated counts about the resource: (what is counted, the value as stated)."""
+    desc, out = page.desc, []
+    for c in desc.parts:
+        if REGIO.StatedCount.value in desc.types(c):
+            what = desc.objects(c, REGIO.countedThing)
+            value = desc.objects(c, REGIO.statedValue)
+            if what and value:
+                label = page.value(what[0])
+                label.href = page.links.href(c)
+                out.append((label, page.value(value[0])))
+    return out
+
+
+def incoming(page: Page, shown: set[tuple[str, str]]) -> list[Group]:
+    """Links to the resource, grouped by property. Parts, resources the resource links to
+    itself (inverse statements) and the (predicate, subject) pairs in ``shown`` are left out:
+    they are on the page already."""
+    desc, groups = page.desc, {}
+    parts = set(desc.parts)
+    linked_out = {st.object.value for st in desc.about(desc.iri)}  # e.g. goalOf ~ hasGoal
+    for s, p in desc.incoming:
+        if (s.value in parts or s.value in linked_out or (p.value, s.value) in shown
+                or not isinstance(s, ox.NamedNode)):
+            continue
+        group = groups.setdefault(p.value, Group(page.label(p.value)))
+        group.items.append(page.subject_value(desc.incoming_statement(s, p)))
+    for group in groups.values():
+        group.items.sort(key=lambda v: v.text.lower())
+    return sorted(groups.values(), key=lambda g: g.label.lower())
+
+
+def incoming_of_type(page: Page, predicate: ox.NamedNode, cls: ox.NamedNode) -> list[Val]:
+    """Resources of class ``cls`` that link here with ``predicate``, with their sources."""
+    items = []
+    for s, p in page.desc.incoming:
+        if p == predicate and cls.value in page.desc.types(s.value):
+            items.append(page.subject_value(page.desc.incoming_statement(s, p)))
+    return sorted(items, key=lambda v: v.text.lower())
+
+
+def sections(page: Page) -> dict[str, Any]:
+    """Everything the resource template needs, for any kind of resource."""
+    desc, me = page.desc, page.desc.iri
+    kind = kind_of(page)
+    out: dict[str, Any] = {"kind": kind, "title": title_of(page),
+                           "types": [page.term(ox.NamedNode(t)) for t in sorted(desc.types(me))]}
+    status = desc.objects(me, REGIO.linkStatus)
+    if status:
+        out["status"] = (tail(status[0].object.value), page.value(status[0]),
+                         page.values(me, REGIO.linkNote))
+    out["description"] = page.values(me, DCT.description)
+    names = FACTS.get(kind)
+    out["facts"] = page.rows(me, [prop(n) for n in names]) if names else page.rows(
+        me, skip=(RDF.type, RDFS.label, SKOS.prefLabel, DCT.source, DCT.description,
+                  REGIO.linkStatus, REGIO.linkNote))
+    out["participants"] = participations(page)
+    out["fundings"] = fundings(page)
+    out["counts"] = counts(page)
+    shown: set[tuple[str, str]] = set()
+    if kind == "theme":
+        narrower = [page.value(st) for st in desc.objects(me, SKOS.narrower)]
+        known = {v.iri for v in narrower}
+        below = incoming_of_type(page, SKOS.broader, REGIO.Theme)
+        narrower += [v for v in below if v.iri not in known]
+        out["sub_themes"] = sorted(narrower, key=lambda v: v.text.lower())
+        out["theme_projects"] = incoming_of_type(page, REGIO.hasTheme, REGIO.Project)
+        shown = {(SKOS.broader.value, v.iri or "") for v in below}
+        shown |= {(REGIO.hasTheme.value, v.iri or "") for v in out["theme_projects"]}
+    if kind == "plan":
+        out["goals"] = page.values(me, REGIO.hasGoal)
+        out["phases"] = page.values(me, REGIO.hasPhase)
+        out["plan_projects"] = incoming_of_type(page, REGIO.partOfPlan, REGIO.Project)
+        shown = {(REGIO.partOfPlan.value, v.iri or "") for v in out["plan_projects"]}
+    out["incoming"] = incoming(page, shown)
+    out["all_rows"] = page.rows(me)
+    return out

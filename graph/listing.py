@@ -1,0 +1,195 @@
+"""The list queries behind the pages: projects, organisations, themes, sources, key figures.
+
+Each list is one SPARQL query; the pages run exactly that text and link it to the query UI, so
+a reader can see (and change) what produced the list. The only variable parts are a language
+from :data:`LANGUAGES` and IRIs checked by :func:`graph.describe.ref`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from graph.describe import SourceInfo, ref, source_info
+from graph.errors import InputError
+from graph.namespaces import sparql_prefixes
+from graph.sparql import Queryable, Term
+
+LANGUAGES = ("de", "en")
+CODE = "https://w3id.org/regio-kg/code/"
+_PREFIXES = ("regio", "skos", "dct", "org", "rdfs", "schema", "foaf")
+
+
+def _head() -> str:
+    full = sparql_prefixes()
+    return "".join(line + "\n" for line in full.splitlines()
+                   if line.split()[1].rstrip(":") in _PREFIXES)
+
+
+def _lang(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise InputError(f"unknown language {lang!r} (use de or en)", source="lang")
+    return lang
+
+
+def _label(var: str, lang: str) -> str:
+    """OPTIONALs binding ``?var_l`` to ``?var``'s label in ``lang`` and ``?var_a`` to any
+    label; used inside the group that binds ``?var``."""
+    return (f"OPTIONAL {{ ?{var} skos:prefLabel ?{var}_l FILTER(LANGMATCHES(LANG(?{var}_l), "
+            f"\"{lang}\")) }} OPTIONAL {{ ?{var} skos:prefLabel ?{var}_a }}")
+
+
+def projects_query(lang: str) -> str:
+    """Every project with phase, link status, period, lead organisations and counts."""
+    lang = _lang(lang)
+    return _head() + f"""SELECT ?project (SAMPLE(?t) AS ?title) (SAMPLE(?acr) AS ?acronym)
+       ?phase (SAMPLE(COALESCE(?phase_l, ?phase_a)) AS ?phaseLabel)
+       ?status (SAMPLE(COALESCE(?status_l, ?status_a)) AS ?statusLabel)
+       (MIN(?start) AS ?startDate) (GROUP_CONCAT(DISTINCT STR(?end); separator=" / ") AS ?endDates)
+       (GROUP_CONCAT(DISTINCT ?leadName; separator="; ") AS ?leads)
+       (COUNT(DISTINCT ?member) AS ?organisations) (COUNT(DISTINCT ?theme) AS ?themes)
+WHERE {{
+  ?project a regio:Project .
+  OPTIONAL {{ ?project dct:title ?t }}
+  OPTIONAL {{ ?project regio:acronym ?acr }}
+  OPTIONAL {{ ?project regio:inPhase ?phase . {_label("phase", lang)} }}
+  OPTIONAL {{ ?project regio:linkStatus ?status . {_label("status", lang)} }}
+  OPTIONAL {{ ?project regio:startDate ?start }}
+  OPTIONAL {{ ?project regio:endDate ?end }}
+  OPTIONAL {{ ?project regio:hasTheme ?theme }}
+  OPTIONAL {{ ?project regio:hasParticipation/regio:participant ?member }}
+  OPTIONAL {{ ?project regio:hasParticipation ?lp .
+             ?lp org:role <{CODE}role/lead> ; regio:participant/skos:prefLabel ?leadName }}
+}}
+GROUP BY ?project ?phase ?status
+ORDER BY ?phase LCASE(?title)
+"""
+
+
+def organisations_query(lang: str) -> str:
+    """Every organisation with type, district, seat and the number of its projects."""
+    lang = _lang(lang)
+    return _head() + f"""SELECT ?organisation (SAMPLE(?n) AS ?name) (SAMPLE(?sn) AS ?shortName)
+       ?type (SAMPLE(COALESCE(?type_l, ?type_a)) AS ?typeLabel)
+       ?district (SAMPLE(COALESCE(?district_l, ?district_a)) AS ?districtLabel)
+       (SAMPLE(?s) AS ?seat) (COUNT(DISTINCT ?project) AS ?projects)
+WHERE {{
+  ?organisation a regio:Organisation .
+  OPTIONAL {{ ?organisation skos:prefLabel ?n }}
+  OPTIONAL {{ ?organisation regio:shortName ?sn }}
+  OPTIONAL {{ ?organisation regio:organisationType ?type . {_label("type", lang)} }}
+  OPTIONAL {{ ?organisation regio:district ?district . {_label("district", lang)} }}
+  OPTIONAL {{ ?organisation regio:seat ?s }}
+  OPTIONAL {{ ?part regio:participant ?organisation ; regio:participationIn ?project .
+             ?project a regio:Project }}
+}}
+GROUP BY ?organisation ?type ?district
+ORDER BY LCASE(?name)
+"""
+
+
+def themes_query(lang: str) -> str:
+    """Every theme with its kind, broader theme and the number of projects and sub-themes."""
+    lang = _lang(lang)
+    return _head() + f"""SELECT ?theme (SAMPLE(COALESCE(?theme_l, ?theme_a)) AS ?label)
+       ?kind (SAMPLE(COALESCE(?kind_l, ?kind_a)) AS ?kindLabel)
+       ?broader (SAMPLE(COALESCE(?broader_l, ?broader_a)) AS ?broaderLabel)
+       (COUNT(DISTINCT ?project) AS ?projects) (COUNT(DISTINCT ?narrower) AS ?subThemes)
+WHERE {{
+  ?theme a regio:Theme . {_label("theme", lang)}
+  OPTIONAL {{ ?theme regio:themeKind ?kind . {_label("kind", lang)} }}
+  OPTIONAL {{ ?theme skos:broader ?broader . {_label("broader", lang)} }}
+  OPTIONAL {{ ?project regio:hasTheme ?theme ; a regio:Project }}
+  OPTIONAL {{ ?narrower skos:broader ?theme }}
+}}
+GROUP BY ?theme ?kind ?broader
+ORDER BY ?kind LCASE(?label)
+"""
+
+
+def sources_query(lang: str) -> str:
+    """Every source with title, publisher, date, page URL and how many resources cite it."""
+    _lang(lang)
+    return _head() + """SELECT ?source (SAMPLE(?t) AS ?title) (SAMPLE(?p) AS ?publisher)
+       (SAMPLE(?d) AS ?issued) (SAMPLE(?u) AS ?url) (COUNT(DISTINCT ?resource) AS ?cited)
+WHERE {
+  ?source a regio:Source .
+  OPTIONAL { ?source dct:title ?t }
+  OPTIONAL { ?source dct:publisher ?p }
+  OPTIONAL { ?source dct:issued ?d }
+  OPTIONAL { ?source schema:url ?u }
+  OPTIONAL { ?resource dct:source ?source }
+}
+GROUP BY ?source
+ORDER BY LCASE(?publisher) ?issued
+"""
+
+
+QUERIES = {"projects": projects_query, "organisations": organisations_query,
+           "themes": themes_query, "sources": sources_query}
+
+
+def run_list(store: Queryable, name: str, lang: str) -> tuple[str, list[dict[str, Term]]]:
+    """The query text of list ``name`` in ``lang`` and its rows."""
+    if name not in QUERIES:
+        raise InputError(f"unknown list {name!r}", source="list")
+    query = QUERIES[name](lang)
+    return query, store.query(query).rows
+
+
+def key_figures_query(plan_iri: str) -> str:
+    """The stated counts of an action plan and of its phases, with the graph stating each."""
+    plan = ref(plan_iri)
+    return _head() + f"""SELECT ?count ?of ?what ?value ?numeric ?g
+WHERE {{
+  {{ BIND({plan} AS ?of) }} UNION {{ {plan} regio:hasPhase ?of }}
+  ?count a regio:StatedCount ; regio:countOf ?of ; regio:countedThing ?what .
+  GRAPH ?g {{ ?count regio:statedValue ?value }}
+  OPTIONAL {{ ?count regio:numericValue ?numeric }}
+}}
+ORDER BY ?of ?what
+"""
+
+
+@dataclass
+class KeyFigure:
+    """One stated count: what is counted, the value as stated, and its sources."""
+
+    iri: str
+    of: str
+    what: str
+    value: str
+    sources: list[str]
+
+
+def key_figures(store: Queryable, plan_iri: str
+                ) -> tuple[str, list[KeyFigure], dict[str, SourceInfo]]:
+    """The key figures of the plan (query text, figures, source details)."""
+    query = key_figures_query(plan_iri)
+    rows = store.query(query).rows
+    graphs = {r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)}
+    by_graph, sources = source_info(store, graphs)
+    figures: dict[str, KeyFigure] = {}
+    for r in rows:
+        fig = figures.setdefault(r["count"].value, KeyFigure(
+            r["count"].value, r["of"].value, r["what"].value, r["value"].value, []))
+        for src in by_graph.get(r["g"].value, ()):
+            if src not in fig.sources:
+                fig.sources.append(src)
+    return query, list(figures.values()), sources
+
+
+def stats_query() -> str:
+    """How many projects, organisations, themes and sources the graph holds."""
+    counts = " ".join(f"{{ SELECT (COUNT(DISTINCT ?{v}) AS ?{v}s) WHERE {{ ?{v} a regio:{c} }} }}"
+                      for v, c in (("project", "Project"), ("organisation", "Organisation"),
+                                   ("theme", "Theme"), ("source", "Source")))
+    return _head() + f"SELECT * WHERE {{ {counts} }}\n"
+
+
+def plan_iris(store: Queryable) -> list[str]:
+    """The action plans in the graph."""
+    rows = store.query(_head() + "SELECT DISTINCT ?plan WHERE { ?plan a regio:ActionPlan } "
+                       "ORDER BY ?plan").rows
+    return [r["plan"].value for r in rows]
