@@ -54,27 +54,38 @@ class EngineTimeout(Exception):
 # -- engine process ------------------------------------------------------------------------
 
 class _PipeWriter(io.RawIOBase):
-    """A file-like object that buffers serializer output and ships it as chunks."""
+    """A file-like object for the serializer: the first chunk travels with the outcome
+    ("head"), later ones as "data"; a small result is one message in all."""
 
-    def __init__(self, conn: Any, first: bytearray) -> None:
-        self.conn, self.first, self.started = conn, first, False
+    def __init__(self, conn: Any, outcome: QueryOutcome) -> None:
+        self.conn, self.outcome = conn, outcome
+        self.buf = bytearray()
+        self.head_sent = False
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
-        self.first += data
-        if len(self.first) >= CHUNK:
-            self.flush_chunk()
+        self.buf += data
+        if len(self.buf) >= CHUNK:
+            self._ship()
         return len(data)
 
-    def flush_chunk(self) -> None:
-        if not self.started:
-            self.conn.send(("start", None))
-            self.started = True
-        if self.first:
-            self.conn.send(("data", bytes(self.first)))
-            self.first.clear()
+    def _ship(self) -> None:
+        if not self.head_sent:
+            self.conn.send(("head", (self.outcome, bytes(self.buf), False)))
+            self.head_sent = True
+        else:
+            self.conn.send(("data", bytes(self.buf)))
+        self.buf.clear()
+
+    def finish(self) -> None:
+        if not self.head_sent:
+            self.conn.send(("head", (self.outcome, bytes(self.buf), True)))
+            return
+        if self.buf:
+            self.conn.send(("data", bytes(self.buf)))
+        self.conn.send(("end", None))
 
 
 def _count_rows(body: bytes, media_type: str) -> int:
@@ -108,9 +119,7 @@ def _run(store: Any, job: QueryJob, conn: Any) -> None:
     result = store.query(job.query, **kwargs)
     if isinstance(result, pyoxigraph.QueryBoolean):
         fmt = pyoxigraph.QueryResultsFormat.from_media_type(job.media_type)
-        conn.send(("meta", QueryOutcome(kind="boolean")))
-        conn.send(("start", None))
-        conn.send(("data", result.serialize(format=fmt)))
+        conn.send(("head", (QueryOutcome(kind="boolean"), result.serialize(format=fmt), True)))
         return
     if isinstance(result, pyoxigraph.QuerySolutions):
         fmt = pyoxigraph.QueryResultsFormat.from_media_type(job.media_type)
@@ -127,15 +136,14 @@ def _run(store: Any, job: QueryJob, conn: Any) -> None:
             probe = store.query(job.query.rstrip()[: job.query.rstrip().rfind("LIMIT")]
                                 + f"LIMIT 1 OFFSET {job.cap}", **kwargs)
             truncated = any(True for _ in probe)
-        conn.send(("meta", QueryOutcome(kind=kind, truncated=truncated, rows=rows)))
-        conn.send(("start", None))
+        writer = _PipeWriter(conn, QueryOutcome(kind=kind, truncated=truncated, rows=rows))
         for i in range(0, len(body), CHUNK):
-            conn.send(("data", body[i:i + CHUNK]))
+            writer.write(body[i:i + CHUNK])
+        writer.finish()
         return
-    conn.send(("meta", QueryOutcome(kind=kind)))
-    writer = _PipeWriter(conn, bytearray())
+    writer = _PipeWriter(conn, QueryOutcome(kind=kind))
     result.serialize(output=writer, format=fmt)
-    writer.flush_chunk()
+    writer.finish()
 
 
 def _engine_main(conn: Any, store_dir: str) -> None:
@@ -149,7 +157,6 @@ def _engine_main(conn: Any, store_dir: str) -> None:
         try:
             opened = _open(store_dir, opened)
             _run(opened[1], job, conn)
-            conn.send(("end", None))
         except SyntaxError as exc:
             conn.send(("error", QueryOutcome(error="syntax", message=str(exc))))
         except (RuntimeError, ValueError, TypeError) as exc:
@@ -255,27 +262,17 @@ class _EngineProcess:
         try:
             self._ensure()
             self._conn.send(job)
-            outcome: QueryOutcome | None = None
-            first: list[bytes] = []
-            while True:
-                kind, payload = self._recv(deadline)
-                if kind == "error":
-                    self._done()
-                    return payload, ResultStream(self, [], deadline, done=True)
-                if kind == "meta":
-                    outcome = payload
-                elif kind == "data":
-                    first.append(payload)
-                    break
-                elif kind == "end":
-                    self._done()
-                    assert outcome is not None
-                    return outcome, ResultStream(self, first, deadline, done=True)
+            kind, payload = self._recv(deadline)
         except BaseException:
             self._done()
             raise
-        assert outcome is not None
-        return outcome, ResultStream(self, first, deadline, done=False)
+        if kind == "error":
+            self._done()
+            return payload, ResultStream(self, [], deadline, done=True)
+        outcome, first, complete = payload
+        if complete:
+            self._done()
+        return outcome, ResultStream(self, [first], deadline, done=complete)
 
     def close(self) -> None:
         if self._proc is not None and self._pid == os.getpid():
