@@ -9,24 +9,17 @@ holding ``<script>`` never runs. Screenshots go to tests/artifacts/ (gitignored)
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from api.app import create_app
-from api.config import PROJECT_DIR
+from tests.browser import ARTIFACTS, chromium
 from tests.test_pages import SCS, XSS, build_xss_app, loaded_settings, serving
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
-ARTIFACTS = PROJECT_DIR / "tests" / "artifacts"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-CHROME_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--no-first-run", "--window-size=1280,1000", "--lang=en-US")
 WAIT = 20
 
 
@@ -47,24 +40,8 @@ def xss_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Headless Chromium with a throw-away profile, English preferred, console log readable."""
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    if not Path(CHROMEDRIVER).exists() or not shutil.which("chromium"):
-        pytest.skip("chromium and chromium-driver are not installed (make install-test)")
-    options = webdriver.ChromeOptions()
-    for arg in CHROME_ARGS:
-        options.add_argument(arg)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-pages')}")
-    options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(WAIT)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    try:
+    with chromium(tmp_path_factory.mktemp("chromium-pages"), wait=WAIT, languages="en-US,en") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def settle_pictures(driver: Any) -> list[str]:

@@ -9,9 +9,7 @@ tests/artifacts/.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -21,18 +19,14 @@ import requests
 from api.config import PROJECT_DIR
 from graph.examples import example_text
 from graph.queries import load_queries
+from tests.browser import ARTIFACTS, chromium
 from tests.test_examples import headers, loaded_settings, running_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.live]
 
-ARTIFACTS = PROJECT_DIR / "tests" / "artifacts"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 QUERIES = {q.slug: q for q in load_queries(PROJECT_DIR / "queries")}
 BASE = "https://w3id.org/owl40/"
 WAIT = 30
-CHROME_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--no-first-run", "--window-size=1400,1000")
 
 
 @pytest.fixture(scope="session")
@@ -45,23 +39,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Headless Chromium with a throw-away profile; its console log is readable."""
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    if not Path(CHROMEDRIVER).exists() or not shutil.which("chromium"):
-        pytest.skip("chromium and chromium-driver are not installed (make install-test)")
-    options = webdriver.ChromeOptions()
-    for arg in CHROME_ARGS:
-        options.add_argument(arg)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(WAIT)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    try:
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), wait=WAIT) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture
