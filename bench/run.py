@@ -130,7 +130,7 @@ class Phase:
         shutil.rmtree(self.work, ignore_errors=True)
         self.work.mkdir(parents=True)
         names = a.servers
-        if "ours" in names or "ours-gthread" in names:
+        if any(n.startswith("ours") for n in names):
             seconds = srv.load_ours(self.data, self.work / "ours")
             loads["ours"] = {"load_s": seconds, "disk_mb": _du(self.work / "ours")}
             log(f"{self.size}: ours loaded in {seconds:.1f} s")
@@ -144,6 +144,8 @@ class Phase:
                 server = srv.start_ours(self.work / "ours", logf)
             elif name == "ours-gthread":
                 server = srv.start_ours(self.work / "ours", logf, gthread=a.threads)
+            elif name == "ours-granian":
+                server = srv.start_ours_granian(self.work / "ours", logf)
             elif name == "oxigraph":
                 server = srv.start_oxigraph(self.work / "oxigraph", logf)
             elif name == "rdflib":
@@ -382,7 +384,7 @@ def _ratios(size: dict, a: str, b: str) -> dict[str, tuple[float, float, float]]
 
 
 def _size_md(size: dict, targets: dict) -> list[str]:
-    names = [n for n in ("ours", "ours-gthread", "oxigraph", "rdflib")
+    names = [n for n in ("ours", "ours-gthread", "ours-granian", "oxigraph", "rdflib")
              if n in size["loads"] or n in size["pss_peak_mb"]]
     ours = [n for n in names if n.startswith("ours")]
     kinds = size["kinds"]
@@ -641,18 +643,23 @@ def _profile_one(name: str, text: str, ctx: dict, n: int) -> list[str]:
              "floor": lambda: wsgi(floor),
              "ours": lambda: timed_request(ctx["ours"].url, http_body, 30),
              "oxigraph": lambda: timed_request(ctx["oxigraph"].url, http_body, 30)}
-    for fn in calls.values():  # warm up: engine processes, caches, both gunicorn workers
+    for fn in calls.values():  # warm up: engine processes, caches
         for _ in range(10):
             fn()
-    m = {k: _measure(calls[k], n, ctx["children"]) for k in ("inproc", "engine", "wsgi",
-                                                             "floor")}
+    run_wrk(ctx["ours"].url, [http_body], 1, 8, 30)  # both workers start their engines
+    srv.wait_idle(ctx["ours"].pid)
     roles = _roles(ctx["ours"].pid)
-    by_role = {r: (lambda pids=pids: srv.cpu_seconds(pids)) for r, pids in roles.items()}
-    before = {r: f() for r, f in by_role.items()}
-    wall_ours, client_ours, _ = _measure(calls["ours"], n)
-    ours = {r: (f() - before[r]) / n * 1e6 for r, f in by_role.items()}
-    oxi_pid = [ctx["oxigraph"].pid]
-    wall_oxi, _, oxi_cpu = _measure(calls["oxigraph"], n, lambda: srv.cpu_seconds(oxi_pid))
+    passes = [_profile_pass(calls, ctx, roles, n) for _ in range(3)]
+    if set(srv.tree(ctx["ours"].pid)) != {p for pids in roles.values() for p in pids}:
+        md_warn = ["", "⚠ gunicorn's processes changed during the measurement.", ""]
+    else:
+        md_warn = []
+    med = {k: statistics.median(p[k] for p in passes) for k in passes[0]}
+    m = {k: (med[f"{k}.wall"], med[f"{k}.cpu"], med[f"{k}.other"])
+         for k in ("inproc", "engine", "wsgi", "floor")}
+    ours = {r: med[f"ours.{r}"] for r in roles}
+    wall_ours, client_ours = med["ours.wall"], med["ours.client"]
+    wall_oxi, oxi_cpu = med["oxigraph.wall"], med["oxigraph.cpu"]
     total = sum(ours.values())
     rows = [
         ("engine: pyoxigraph evaluation + JSON serialisation", m["inproc"][1]),
@@ -667,7 +674,8 @@ def _profile_one(name: str, text: str, ctx: dict, n: int) -> list[str]:
          ours.get("worker", 0) - m["wsgi"][1]),
         ("master + resource trackers", ours.get("master", 0) + ours.get("other", 0)),
     ]
-    md = [f"## {name}", "", "| where | CPU µs/request |", "|---|---|"]
+    md = [f"## {name}", "", "Median of 3 passes.", *md_warn, "| where | CPU µs/request |",
+          "|---|---|"]
     md += [f"| {label} | {us:,.0f} |" for label, us in rows]
     md += [f"| **ours, all processes** (measured over HTTP) | **{total:,.0f}** |",
            f"| **Oxigraph server, whole process** | **{oxi_cpu:,.0f}** |",
@@ -699,13 +707,30 @@ def _profile_one(name: str, text: str, ctx: dict, n: int) -> list[str]:
     return md + [""]
 
 
+def _profile_pass(calls: dict, ctx: dict, roles: dict[str, list[int]], n: int) -> dict:
+    """One pass over the layers: wall and CPU µs per request (see _profile_one)."""
+    out: dict[str, float] = {}
+    for key in ("inproc", "engine", "wsgi", "floor"):
+        out[f"{key}.wall"], out[f"{key}.cpu"], out[f"{key}.other"] = _measure(
+            calls[key], n, ctx["children"])
+    before = {r: srv.cpu_seconds(pids) for r, pids in roles.items()}
+    out["ours.wall"], out["ours.client"], _ = _measure(calls["ours"], n)
+    for r, pids in roles.items():
+        out[f"ours.{r}"] = (srv.cpu_seconds(pids) - before[r]) / n * 1e6
+    oxi = [ctx["oxigraph"].pid]
+    out["oxigraph.wall"], _, out["oxigraph.cpu"] = _measure(
+        calls["oxigraph"], n, lambda: srv.cpu_seconds(oxi))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100k,1m", help="data sizes (100k,1m,10m)")
     ap.add_argument("--with-10m", action="store_true", help="add the 10M file")
     ap.add_argument("--servers", default="ours,oxigraph,rdflib",
-                    help="comma list of ours, ours-gthread, oxigraph, rdflib")
-    ap.add_argument("--threads", type=int, default=4, help="threads per worker (ours-gthread)")
+                    help="comma list of ours, ours-gthread, ours-granian (experimental), "
+                    "oxigraph, rdflib")
+    ap.add_argument("--threads", type=int, default=2, help="threads per worker (ours-gthread)")
     ap.add_argument("--queries", default="", help="comma list of query names (default: all)")
     ap.add_argument("--variants", type=int, default=5, help="parameter variants per query")
     ap.add_argument("--seed", type=int, default=0)

@@ -172,6 +172,25 @@ def start_ours(store_dir: Path, log: Path, *, gthread: int = 0) -> Server:
                    env={"OWL40_STORE": str(store_dir)}).wait()
 
 
+GRANIAN_LIB = PEERS_VENV / "granian-lib"
+
+
+def start_ours_granian(store_dir: Path, log: Path, *, threads: int = 1) -> Server:
+    """Experimental: the same app under granian (Rust HTTP, keep-alive), 2 workers; granian
+    lives in ``bench/.venv-peers/granian-lib`` (``pip install --target``), not in the
+    project's venv."""
+    if not GRANIAN_LIB.exists():
+        raise RuntimeError(f"granian is missing: {VENV_BIN}/pip install --target "
+                           f"{GRANIAN_LIB} granian")
+    port = free_port()
+    cmd = [str(VENV_BIN / "python"), "-m", "granian", "--interface", "wsgi", "--workers", "2",
+           "--blocking-threads", str(threads), "--host", "127.0.0.1", "--port", str(port),
+           "--no-ws", "--log-level", "warning", "api.wsgi:app"]
+    env = {"OWL40_STORE": str(store_dir),
+           "PYTHONPATH": os.pathsep.join([str(GRANIAN_LIB), str(ROOT)])}
+    return _launch("ours-granian", cmd, f"http://127.0.0.1:{port}/sparql", log, env=env).wait()
+
+
 def start_oxigraph(location: Path, log: Path) -> Server:
     port = free_port()
     cmd = [str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(location),
