@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import math
 import platform
 import shutil
 import statistics
@@ -103,6 +102,35 @@ def run_wrk(url: str, bodies: list[bytes], seconds: float, conns: int, timeout: 
         res = json.loads(out.read_text())
     res["rps"] = res["requests"] / (res["duration_us"] / 1e6)
     res["errors"] = sum(res[k] for k in ("connect", "read", "write", "status", "timeout"))
+    return res
+
+
+def run_fixed(url: str, bodies: list[bytes], count: int, conns: int, timeout: float) -> dict:
+    """Exactly ``count`` requests from ``conns`` client threads (closed loop); throughput is
+    count / makespan. For slow queries: a fixed window would count servers that share the
+    cores among all requests (Oxigraph) differently from ones that queue them (gunicorn)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i: int) -> tuple[float, int]:
+        try:
+            seconds, status, _ = timed_request(url, bodies[i % len(bodies)], timeout)
+            return seconds, status
+        except OSError:
+            return -1.0, 0
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=conns) as pool:
+        done = list(pool.map(one, range(count)))
+    makespan = time.perf_counter() - started
+    times = sorted(t for t, status in done if status == 200)
+    pick = (lambda q: times[min(len(times) - 1, int(q * len(times)))] * 1e6) if times else (
+        lambda q: 0.0)
+    res = {"requests": len(times), "duration_us": int(makespan * 1e6), "connect": 0, "read": 0,
+           "write": 0, "status": sum(1 for t, st in done if st not in (0, 200)),
+           "timeout": sum(1 for t, st in done if st == 0), "p50_us": pick(0.5),
+           "p99_us": pick(0.99), "max_us": pick(1.0), "mode": f"fixed {count}"}
+    res["rps"] = res["requests"] / makespan
+    res["errors"] = res["status"] + res["timeout"]
     return res
 
 
@@ -264,23 +292,26 @@ class Phase:
             for name, server in list(self.servers.items()):
                 if q in self.slow.get(name, set()):
                     continue
-                # about three rounds of `concurrency` requests: two workers / two cores, but
-                # one at a time for rdflib-endpoint (one event loop, synchronous evaluation)
+                median = lat.get(name, {}).get("median_s", 0)
                 if name == "rdflib":
                     if run > a.rdflib_runs:
                         continue
-                    median = lat.get(name, {}).get("median_s", 0)
                     if median > a.rdflib_wrk_max:
                         self.slow.setdefault(name, set()).add(q)
                         self.note(f"{self.size} rdflib {q}: no throughput run (median latency "
                                   f"{median:.2f} s > {a.rdflib_wrk_max:g} s)")
                         continue
-                    rounds = 3 * median * a.concurrency
-                else:
-                    rounds = 3 * slowest * a.concurrency / 2
-                seconds = math.ceil(min(max(a.duration, rounds), a.max_duration))  # whole s
+                # slow queries (rdflib: all, it answers one at a time): a fixed number of
+                # requests instead of a fixed window, see run_fixed
+                fixed = name == "rdflib" or slowest >= a.fixed_above
                 cpu = srv.cpu_seconds(srv.tree(server.pid))
-                res = run_wrk(server.url, bodies, seconds, a.concurrency, self._timeout(name))
+                if fixed:
+                    res = run_fixed(server.url, bodies, a.fixed_count, a.concurrency,
+                                    self._timeout(name))
+                else:
+                    res = run_wrk(server.url, bodies, a.duration, a.concurrency,
+                                  self._timeout(name))
+                seconds = res["duration_us"] / 1e6
                 # server CPU per completed request (all its processes; at the end of the run)
                 cpu = srv.cpu_seconds(srv.tree(server.pid)) - cpu
                 res["run"], res["seconds"] = run, seconds
@@ -289,9 +320,9 @@ class Phase:
                 if res["errors"]:
                     self.note(f"{self.size} {name} {q} run {run}: {res['errors']} errors "
                               f"({res['status']} non-2xx, {res['timeout']} timeouts)")
-                if res["requests"] < 2 * a.concurrency:
+                if res["requests"] < 2 * a.concurrency and not fixed:
                     self.note(f"{self.size} {name} {q} run {run}: only {res['requests']} "
-                              f"requests completed in {seconds:g} s (coarse)")
+                              f"requests completed in {seconds:.0f} s (coarse)")
                 # servers keep working off what wrk left queued: wait until idle
                 limit = self.args.rdflib_timeout if name == "rdflib" else 120
                 res["drain_s"] = srv.wait_idle(server.pid, timeout=limit)
@@ -417,7 +448,8 @@ def _size_md(size: dict, targets: dict) -> list[str]:
     md += ["", f"Throughput at concurrency {size.get('concurrency', 8)}, requests/s: median "
            "[min–max] over the runs; p50/p99 latency (ms) of the median run; CPU ms/req: "
            "CPU time of all the server's processes per completed request (median run); "
-           "ratio: median [min–max] of run-paired ratios:", "",
+           "ratio: median [min–max] of run-paired ratios; †: a fixed number of requests "
+           "(see above) instead of a wrk window:", "",
            "| query | " + " | ".join(f"{n} req/s | {n} p50/p99 | {n} CPU ms/req"
                                    for n in names) + " | "
            + " | ".join(f"{o}/oxigraph" for o in ours)
@@ -437,6 +469,7 @@ def _size_md(size: dict, targets: dict) -> list[str]:
             rps = sorted(r["rps"] for r in runs)
             mid = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
             err = f" ⚠{sum(r['errors'] for r in runs)} err" if any(r["errors"] for r in runs) else ""
+            err += " †" if runs[0].get("mode") else ""
             cells += [f"{_f(statistics.median(rps), 1)} [{_f(rps[0], 1)}–{_f(rps[-1], 1)}]{err}",
                       f"{mid['p50_us'] / 1e3:,.1f} / {mid['p99_us'] / 1e3:,.1f}",
                       _f(statistics.median(r["cpu_ms_per_req"] for r in runs
@@ -501,8 +534,10 @@ def markdown(results: dict) -> str:
           f"Servers: {', '.join(a['servers'])} (ours = gunicorn -w 2 sync). "
           f"{a['variants']} variants per query; latency: up to {a['reps']} sequential requests "
           f"(≤ {a['latency_budget']:g} s per query, at least 3); throughput: {a['runs']} runs "
-          f"of wrk -c{a['concurrency']} for {a['duration']:g} s (slow queries up to "
-          f"{a['max_duration']:g} s), POST form, Accept {ACCEPT}. "
+          f"of wrk -c{a['concurrency']} for {a['duration']:g} s, POST form, Accept {ACCEPT}; "
+          f"queries with a median latency ≥ {a['fixed_above']:g} s (and all of rdflib's): "
+          f"{a['fixed_count']} requests from {a['concurrency']} client threads, throughput = "
+          "requests / makespan. "
           f"Total {results.get('seconds', 0) / 60:.1f} min.", ""]
     for size in results["sizes"]:
         size.setdefault("concurrency", a["concurrency"])
@@ -664,8 +699,9 @@ def _profile_one(name: str, text: str, ctx: dict, n: int) -> list[str]:
     rows = [
         ("engine: pyoxigraph evaluation + JSON serialisation", m["inproc"][1]),
         ("engine: the rest of the engine process (job unpickling, realpath, row count, "
-         "4 pickled messages)", ours.get("engine", 0) - m["inproc"][1]),
-        ("worker: engine client (pickle, pipe send, poll, recv ×4)", m["engine"][1]),
+         "pickled result message, wake-ups)", ours.get("engine", 0) - m["inproc"][1]),
+        ("worker: engine client (job pickling, pipe send, poll, result unpickling)",
+         m["engine"][1]),
         ("worker: Flask + Werkzeug + flask-cors floor (minimal app: form parse, "
          "routing, Response)", m["floor"][1]),
         ("worker: our view above that floor (protocol, guard, negotiation, ETag, "
@@ -727,9 +763,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100k,1m", help="data sizes (100k,1m,10m)")
     ap.add_argument("--with-10m", action="store_true", help="add the 10M file")
-    ap.add_argument("--servers", default="ours,oxigraph,rdflib",
-                    help="comma list of ours, ours-gthread, ours-granian (experimental), "
-                    "oxigraph, rdflib")
+    ap.add_argument("--servers", help="comma list of ours, ours-gthread, ours-granian "
+                    "(experimental), oxigraph, rdflib (default: ours,oxigraph,rdflib; with "
+                    "--quick ours,oxigraph)")
     ap.add_argument("--threads", type=int, default=2, help="threads per worker (ours-gthread)")
     ap.add_argument("--queries", default="", help="comma list of query names (default: all)")
     ap.add_argument("--variants", type=int, default=5, help="parameter variants per query")
@@ -738,9 +774,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--latency-budget", type=float, default=4.0,
                     help="seconds per query and server for the sequential requests (min 3)")
     ap.add_argument("--runs", type=int, default=3, help="throughput runs (spread)")
-    ap.add_argument("--duration", type=float, default=2.0, help="seconds per wrk run")
-    ap.add_argument("--max-duration", type=float, default=8.0,
-                    help="longest wrk run (slow queries: ~3 rounds of --concurrency requests)")
+    ap.add_argument("--duration", type=int, default=2, help="seconds per wrk run")
+    ap.add_argument("--fixed-above", type=float, default=0.1,
+                    help="median latency (s) from which a query gets --fixed-count requests "
+                    "instead of a wrk window")
+    ap.add_argument("--fixed-count", type=int, default=16,
+                    help="requests per throughput run of a slow query (closed loop)")
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--rdflib-max", default="100k", help="largest size rdflib-endpoint gets")
     ap.add_argument("--rdflib-runs", type=int, default=1,
@@ -748,7 +787,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rdflib-timeout", type=float, default=10.0)
     ap.add_argument("--rdflib-slow", type=float, default=3.0,
                     help="leave a query out for rdflib once one request takes longer")
-    ap.add_argument("--rdflib-wrk-max", type=float, default=2.0,
+    ap.add_argument("--rdflib-wrk-max", type=float, default=1.0,
                     help="no throughput run for rdflib above this median latency")
     ap.add_argument("--rdflib-load-timeout", type=float, default=600.0)
     ap.add_argument("--work-dir", default=str(srv.ROOT / "var" / "bench"))
@@ -768,11 +807,10 @@ def main(argv: list[str] | None = None) -> int:
         print(text)
         return 0
     if args.quick:
-        args.sizes, args.variants, args.reps, args.runs, args.duration = "100k", 3, 5, 1, 1.0
-        args.max_duration, args.latency_budget = 4.0, 3.0
-        if args.servers == ap.get_default("servers"):
-            args.servers = "ours,oxigraph"
-    args.servers = [s for s in args.servers.split(",") if s]
+        args.sizes, args.variants, args.reps, args.runs, args.duration = "100k", 3, 5, 1, 1
+        args.fixed_count, args.latency_budget = 8, 3.0
+        args.servers = args.servers or "ours,oxigraph"
+    args.servers = [s for s in (args.servers or "ours,oxigraph,rdflib").split(",") if s]
     args.queries = [q for q in args.queries.split(",") if q]
     sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
     if args.with_10m and "10m" not in sizes:
