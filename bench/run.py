@@ -179,8 +179,8 @@ class Phase:
             elif name == "rdflib":
                 if parse_size(self.size) > parse_size(a.rdflib_max):
                     self.note(f"rdflib-endpoint skipped at {self.size} (--rdflib-max "
-                              f"{a.rdflib_max}): it holds the data in memory and answers the "
-                              "heavy queries at 100k already in tens of seconds")
+                              f"{a.rdflib_max}): it parses the file into memory at start-up, "
+                              "and at 100k it already needs seconds per aggregate query")
                     continue
                 try:
                     server = self._start_rdflib()
