@@ -24,6 +24,7 @@ from graph.examples import example_iri, examples_quads, query_form
 from graph.namespaces import PREFIXES
 from graph.queries import load_queries
 from graph.store import EmbeddedStore, load_project
+from tests.stores import loaded_settings
 
 BASE = "https://w3id.org/owl40/"
 QUERY_FILES = sorted((PROJECT_DIR / "queries").glob("*.rq"))
@@ -184,17 +185,6 @@ def running_app(settings: dict[str, Any]) -> Iterator[str]:
         if engine is not None:
             engine.close()
         app.extensions[STORE_KEY].close()
-
-
-def loaded_settings(directory: Path) -> dict[str, Any]:
-    """Settings with a fresh embedded store under ``directory`` holding the whole project."""
-    settings = load_settings({"STORE": str(directory / "store")}, environ={})
-    store = EmbeddedStore(settings["STORE"])
-    try:
-        load_project(store, settings)
-    finally:
-        store.close()
-    return settings
 
 
 @pytest.fixture(scope="module")

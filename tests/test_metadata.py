@@ -20,11 +20,12 @@ from pyshacl import validate
 from rdflib.compare import isomorphic
 
 from api.app import create_app, get_store
-from api.config import PROJECT_DIR, load_settings
+from api.config import PROJECT_DIR
 from api.metadata import get_release, get_urls
 from graph.namespaces import REGIO_IRI, REGIOSH_IRI
 from graph.release import service_description
-from graph.store import PRIVATE_GRAPHS, load_project, open_store
+from graph.store import PRIVATE_GRAPHS
+from tests.stores import loaded_settings
 
 BASE = "https://w3id.org/owl40/"
 DATA = Path(__file__).parent / "data"
@@ -37,19 +38,6 @@ LIMITS = {"timeout_s": 12.5, "max_rows": 777, "max_query_length": 4096, "max_nes
           "service_allowlist": "https://query.wikidata.org/"}
 RDF_TYPES = {"turtle": "text/turtle", "jsonld": "application/ld+json",
              "rdfxml": "application/rdf+xml", "ntriples": "application/n-triples"}
-
-
-def loaded_settings(directory: Path, **extra: Any) -> dict[str, Any]:
-    """Settings of a fresh store under ``directory`` loaded with the whole project; dumps and
-    caches in ``directory`` too."""
-    settings = load_settings({"STORE": str(directory / "store"), "DUMPS_DIR": str(directory / "dumps"),
-                              "CACHE_DIR": str(directory / "cache"), **extra}, environ={})
-    store = open_store(settings)
-    try:
-        load_project(store, settings)
-    finally:
-        store.close()
-    return settings
 
 
 @pytest.fixture(scope="module")

@@ -26,10 +26,10 @@ import requests
 from werkzeug.serving import make_server
 
 from api.app import create_app
-from api.config import load_settings
 from graph.describe import check_iri, describe
 from graph.errors import InputError
-from graph.store import load_project, open_store
+from graph.store import open_store
+from tests.stores import loaded_settings
 
 BASE = "https://w3id.org/owl40/"
 CODE = "https://w3id.org/regio-kg/code"
@@ -43,15 +43,6 @@ XSS = "<script>window.__xss=1</script>"
 
 
 # -- fixtures ------------------------------------------------------------------------------------
-def loaded_settings(directory: Path, base: str = BASE) -> dict[str, Any]:
-    """Settings of a fresh store under ``directory`` loaded with the whole project."""
-    settings = load_settings({"STORE": str(directory / "store"), "BASE_IRI": base}, environ={})
-    store = open_store(settings)
-    try:
-        load_project(store, settings)
-    finally:
-        store.close()
-    return settings
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +97,7 @@ def live_local_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     """A server whose BASE_IRI is its own address: every minted IRI is a URL to follow."""
     dispatch = _Dispatch()
     with serving(dispatch) as (url, _):
-        settings = loaded_settings(tmp_path_factory.mktemp("pages-local"), url + "/")
+        settings = loaded_settings(tmp_path_factory.mktemp("pages-local"), BASE_IRI=url + "/")
         dispatch.app = create_app(settings)
         yield url, dispatch.app
 
