@@ -14,6 +14,8 @@ from graph.store import EmbeddedStore, Store, open_store
 
 STORE_KEY = "owl40_store"
 ENGINE_KEY = "owl40_engine"
+EXPOSED_HEADERS = ["ETag", "Last-Modified", "Results-Truncated", "Results-Row-Cap", "Link",
+                   "Content-Location"]
 
 
 def create_app(settings: dict[str, Any] | None = None) -> Flask:
@@ -26,14 +28,15 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     store = open_store(resolved)
     app.extensions[STORE_KEY] = store
     if isinstance(store, EmbeddedStore):
-        app.extensions[ENGINE_KEY] = QueryEngine(str(store.path), timeout=resolved["QUERY_TIMEOUT"])
+        app.extensions[ENGINE_KEY] = QueryEngine(
+            str(store.path), timeout=resolved["QUERY_TIMEOUT"],
+            fast_path_max=resolved["FAST_PATH_MAX"])
     errors.init_app(app)
     # Reads are open to every origin (other regions' browser apps), without credentials;
     # the curators' update endpoint is not listed, so browsers cannot call it cross-origin.
     CORS(app, resources={r"^/(?!sparql/update).*": {"origins": "*"}},
          methods=["GET", "HEAD", "POST", "OPTIONS"], supports_credentials=False, send_wildcard=True,
-         expose_headers=["ETag", "Last-Modified", "Results-Truncated", "Results-Row-Cap",
-                         "Link", "Content-Location"], max_age=86400)
+         expose_headers=EXPOSED_HEADERS, max_age=86400)
 
     from api import metadata, pages, sparql, ui
 
@@ -41,6 +44,15 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(ui.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(metadata.bp)
+
+    engine = app.extensions.get(ENGINE_KEY)
+    if engine is not None:
+        from api.fastpath import SparqlFastPath
+
+        # the headers flask-cors adds to every read response, for the fast path's answers
+        cors = [("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Expose-Headers", ", ".join(sorted(EXPOSED_HEADERS)))]
+        app.wsgi_app = SparqlFastPath(app, engine, str(store.path), cors)  # type: ignore[method-assign]
 
     @app.get("/health")
     def health() -> Any:

@@ -26,6 +26,9 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SHAPES_DIR": (str(PROJECT_DIR / "shapes"), "Directory of the SHACL shapes."),
     "QUERIES_DIR": (str(PROJECT_DIR / "queries"), "Directory of the example queries (*.rq)."),
     "QUERY_TIMEOUT": (30.0, "Seconds a SPARQL query may run before it is stopped."),
+    "FAST_PATH_MAX": (0.5, "Seconds under which a query answered by a killable engine process "
+                           "is afterwards evaluated in the web worker (same store version); "
+                           "0 = always use the engine process."),
     "MAX_ROWS": (10000, "Most result rows one query returns; the response says when it cut."),
     "MAX_QUERY_LENGTH": (100000, "Longest accepted query or update, in bytes (413 beyond)."),
     "MAX_NESTING": (64, "Deepest accepted nesting of groups and brackets in a query."),

@@ -9,12 +9,14 @@ in the Service Description and in the response headers.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Any
 
 import requests
 from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.datastructures import MIMEAccept
 
 from api import formats
 from api.app import get_engine, get_store
@@ -38,26 +40,34 @@ def _limits() -> dict[str, Any]:
             "service_allowlist": cfg["SERVICE_ALLOWLIST"].split()}
 
 
-def _inspect(text: str) -> Inspection:
-    cfg = current_app.config
+def inspect_request(text: str, cfg: Mapping[str, Any]) -> Inspection:
+    """The guard: size, nesting and SERVICE policy, before any engine sees the text."""
     insp = inspect_query(text, max_length=cfg["MAX_QUERY_LENGTH"], max_depth=cfg["MAX_NESTING"])
-    allowed = cfg["SERVICE_ALLOWLIST"].split()
-    for target in insp.services:
-        if target.startswith(("?", "$")):
-            raise QueryRejected(f"SERVICE {target}: federated queries must name their endpoint")
-        if not any(target.startswith(prefix) for prefix in allowed):
-            raise QueryRejected(
-                f"SERVICE <{target}> is refused: this endpoint calls no other endpoint"
-                + (" outside its allow-list" if allowed else " (federation is switched off)"))
+    if insp.services:
+        allowed = cfg["SERVICE_ALLOWLIST"].split()
+        for target in insp.services:
+            if target.startswith(("?", "$")):
+                raise QueryRejected(f"SERVICE {target}: federated queries must name their endpoint")
+            if not any(target.startswith(prefix) for prefix in allowed):
+                raise QueryRejected(
+                    f"SERVICE <{target}> is refused: this endpoint calls no other endpoint"
+                    + (" outside its allow-list" if allowed else " (federation is switched off)"))
     return insp
 
 
-def _wants_ui() -> bool:
+def _inspect(text: str) -> Inspection:
+    return inspect_request(text, current_app.config)
+
+
+def wants_ui(accept: MIMEAccept, has_format: bool) -> bool:
     """A browser navigation (HTML explicitly preferred over every result type)."""
-    accept = request.accept_mimetypes
     html = accept["text/html"] if "text/html" in accept.values() else 0
     others = max((accept[f.media_type] for f in formats.RESULTS), default=0)
-    return html > 0 and html >= others and not request.args.get("format")
+    return html > 0 and html >= others and not has_format
+
+
+def _wants_ui() -> bool:
+    return wants_ui(request.accept_mimetypes, bool(request.args.get("format")))
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -77,34 +87,55 @@ def query() -> Response:
     return _answer(preq)
 
 
-def _answer(preq: ProtocolRequest) -> Response:
-    insp = _inspect(preq.text or "")
+@dataclass
+class Prepared:
+    """A checked query request: the engine job, its format and the response headers."""
+
+    job: QueryJob
+    fmt: formats.Format
+    headers: dict[str, str]
+    etag: str | None
+
+
+def prepare(cfg: Mapping[str, Any], store_dir: str | None, preq: ProtocolRequest,
+            negotiated: Callable[[tuple[formats.Format, ...]], formats.Format]) -> Prepared:
+    """Guard, dataset check, negotiation (``negotiated(offered)``), validators and row cap:
+    everything before evaluation, shared by the Flask view and the fast path."""
+    text = preq.text or ""
+    insp = inspect_request(text, cfg)
     if insp.is_update:
         raise ProtocolError("this is the query endpoint; updates are not accepted here "
                             "(the public endpoint is read-only)")
     check_graph_iris(preq.default_graphs + preq.named_graphs)
-    offered = formats.RDF if insp.form in GRAPH_FORMS else formats.RESULTS
-    fmt = formats.negotiate(request.accept_mimetypes, offered, override=preq.format)
-    store = get_store()
-    version = data_version(str(store.path)) if isinstance(store, EmbeddedStore) else None
+    fmt = negotiated(formats.RDF if insp.form in GRAPH_FORMS else formats.RESULTS)
+    version = data_version(store_dir)
     headers = {"Vary": "Accept", "Cache-Control": "public, max-age=60"}
+    etag = None
     if version is not None:
-        etag = etag_for(version[0], preq.text, preq.default_graphs, preq.named_graphs, fmt.name)
+        etag = etag_for(version[0], text, preq.default_graphs, preq.named_graphs, fmt.name)
         headers["ETag"] = f'"{etag}"'
         headers["Last-Modified"] = formatdate(version[1], usegmt=True)
-        if request.if_none_match.contains(etag):
-            return Response(status=304, headers=headers)
-    engine = get_engine()
-    if engine is None:
-        return _proxy(preq, fmt, headers)
-    text, capped = preq.text or "", False
-    cap = current_app.config["MAX_ROWS"]
+    capped, cap = False, cfg["MAX_ROWS"]
     if insp.form in ("SELECT", "CONSTRUCT", "DESCRIBE"):
         text, capped = cap_limit(text, insp, cap)
         headers["Results-Row-Cap"] = str(cap)
     job = QueryJob(text, fmt.media_type, preq.default_graphs, preq.named_graphs, capped, cap)
+    return Prepared(job, fmt, headers, etag)
+
+
+def _answer(preq: ProtocolRequest) -> Response:
+    store = get_store()
+    store_dir = str(store.path) if isinstance(store, EmbeddedStore) else None
+    prep = prepare(current_app.config, store_dir, preq, lambda offered: formats.negotiate(
+        request.accept_mimetypes, offered, override=preq.format))
+    headers = prep.headers
+    if prep.etag is not None and request.if_none_match.contains(prep.etag):
+        return Response(status=304, headers=headers)
+    engine = get_engine()
+    if engine is None:
+        return _proxy(preq, prep.fmt, headers)
     try:
-        outcome, stream = engine.execute(job)
+        outcome, stream = engine.execute(prep.job)
     except EngineTimeout as exc:
         return json_error(503, f"{exc}; simplify the query or add a LIMIT",
                           timeout_s=current_app.config["QUERY_TIMEOUT"])
@@ -116,7 +147,7 @@ def _answer(preq: ProtocolRequest) -> Response:
     if outcome.truncated:
         headers["Results-Truncated"] = "true"
     return Response(_guarded(stream), status=200, headers=headers,
-                    content_type=_content_type(fmt))
+                    content_type=content_type(prep.fmt))
 
 
 def _guarded(stream: Any) -> Iterator[bytes]:
@@ -130,7 +161,7 @@ def _guarded(stream: Any) -> Iterator[bytes]:
         stream.close()
 
 
-def _content_type(fmt: formats.Format) -> str:
+def content_type(fmt: formats.Format) -> str:
     text_like = fmt.media_type.startswith("text/") or fmt.name in ("json", "jsonld", "ntriples")
     return f"{fmt.media_type}; charset=utf-8" if text_like else fmt.media_type
 
@@ -153,7 +184,7 @@ def _proxy(preq: ProtocolRequest, fmt: formats.Format, headers: dict[str, str]) 
                           f"the remote store answered {upstream.status_code}: "
                           f"{upstream.text[:500]}")
     return Response(upstream.iter_content(65536), status=200, headers=headers,
-                    content_type=upstream.headers.get("Content-Type", _content_type(fmt)))
+                    content_type=upstream.headers.get("Content-Type", content_type(fmt)))
 
 
 def _service_description(override: str | None) -> Response:
@@ -167,7 +198,7 @@ def _service_description(override: str | None) -> Response:
     fmt = formats.negotiate(request.accept_mimetypes, formats.RDF, override=override)
     triples = service_description(get_release(), get_urls(), _limits())
     body = serialise(list(triples), ox.RdfFormat.from_media_type(fmt.media_type))
-    return Response(body, status=200, headers={"Vary": "Accept"}, content_type=_content_type(fmt))
+    return Response(body, status=200, headers={"Vary": "Accept"}, content_type=content_type(fmt))
 
 
 @bp.route("/sparql/update", methods=["POST"])

@@ -1,12 +1,21 @@
-"""Query execution with a hard deadline: one engine process per web worker.
+"""Query execution with a hard deadline, and an in-process path for proven-fast queries.
 
-pyoxigraph holds the GIL while it evaluates and cannot be interrupted from Python, so a query
-that runs too long can only be stopped by ending the process that runs it. Each web worker
-therefore owns one engine process (started with ``spawn``, never forked from the web server)
-that opens the store read-only and answers requests over a pipe. When a deadline passes, the
-worker kills the engine, answers with a clear error (or a clear end-of-stream signal), and
-starts a fresh engine for the next request. Results are serialised by the engine's native
-serializers inside the engine process and travel as byte chunks; no per-row Python.
+A pyoxigraph evaluation cannot be interrupted from Python, so a query that runs too long can
+only be stopped by ending the process that runs it. Each web worker therefore owns engine
+processes (started with ``spawn``, never forked from the web server) that open the store
+read-only and answer requests over a pipe. When a deadline passes, the worker kills the
+engine, answers with a clear error (or a clear end-of-stream signal), and starts a fresh
+engine for the next request. Results are serialised by the engine's native serializers inside
+the engine process and travel as byte chunks; no per-row Python.
+
+The hop to the engine process costs about a millisecond of CPU per request, more than the
+evaluation of a lookup. So a query that the engine has already answered completely and
+quickly (under ``fast_path_max`` seconds, in one message) on the *same* store version, with
+the same dataset, format and cap, is afterwards evaluated in the worker itself. Evaluation on
+an immutable version is deterministic, so such a query stays fast; a first-seen query, which
+might be anything, always goes to a killable engine. pyoxigraph releases the GIL while it
+evaluates and serialises, so in-process queries of a threaded worker run in parallel. This is
+not a result cache: every request is evaluated again.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ import multiprocessing as mp
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,7 +118,7 @@ def _open(store_dir: str, opened: tuple[str, Any] | None) -> tuple[str, Any]:
     return target, pyoxigraph.Store.read_only(target)
 
 
-def _run(store: Any, job: QueryJob, conn: Any) -> None:
+def _kwargs(job: QueryJob) -> dict[str, Any]:
     import pyoxigraph
 
     kwargs: dict[str, Any] = {}
@@ -116,27 +126,58 @@ def _run(store: Any, job: QueryJob, conn: Any) -> None:
         kwargs["default_graph"] = [pyoxigraph.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
         kwargs["named_graphs"] = [pyoxigraph.NamedNode(g) for g in job.named_graphs]
-    result = store.query(job.query, **kwargs)
+    return kwargs
+
+
+def _start(store: Any, job: QueryJob) -> tuple[str, Any, Any]:
+    """Evaluate ``job``: (kind, results, serialisation format)."""
+    import pyoxigraph
+
+    result = store.query(job.query, **_kwargs(job))
     if isinstance(result, pyoxigraph.QueryBoolean):
-        fmt = pyoxigraph.QueryResultsFormat.from_media_type(job.media_type)
+        return "boolean", result, pyoxigraph.QueryResultsFormat.from_media_type(job.media_type)
+    if isinstance(result, pyoxigraph.QuerySolutions):
+        return "solutions", result, pyoxigraph.QueryResultsFormat.from_media_type(job.media_type)
+    return "graph", result, pyoxigraph.RdfFormat.from_media_type(job.media_type)
+
+
+def _buffered(store: Any, job: QueryJob, kind: str, result: Any, fmt: Any
+              ) -> tuple[QueryOutcome, bytes]:
+    """Serialise the whole result (bounded by the cap) and tell whether the cap cut it."""
+    body = result.serialize(format=fmt)
+    rows = _count_rows(body, job.media_type) if kind == "solutions" else None
+    truncated = False
+    if job.capped and rows is not None and rows >= job.cap:
+        text = job.query.rstrip()
+        probe = store.query(text[: text.rfind("LIMIT")] + f"LIMIT 1 OFFSET {job.cap}",
+                            **_kwargs(job))
+        truncated = any(True for _ in probe)
+    return QueryOutcome(kind=kind, truncated=truncated, rows=rows), body
+
+
+def evaluate(store: Any, job: QueryJob) -> tuple[QueryOutcome, bytes]:
+    """Evaluate ``job`` in this process and return the whole serialised body; errors come
+    back in the outcome as in the engine process."""
+    try:
+        kind, result, fmt = _start(store, job)
+        if kind == "boolean":
+            return QueryOutcome(kind="boolean"), result.serialize(format=fmt)
+        return _buffered(store, job, kind, result, fmt)
+    except SyntaxError as exc:
+        return QueryOutcome(error="syntax", message=str(exc)), b""
+    except (RuntimeError, ValueError, TypeError, OSError) as exc:
+        return QueryOutcome(error="evaluation", message=str(exc)), b""
+
+
+def _run(store: Any, job: QueryJob, conn: Any) -> None:
+    kind, result, fmt = _start(store, job)
+    if kind == "boolean":
         conn.send(("head", (QueryOutcome(kind="boolean"), result.serialize(format=fmt), True)))
         return
-    if isinstance(result, pyoxigraph.QuerySolutions):
-        fmt = pyoxigraph.QueryResultsFormat.from_media_type(job.media_type)
-        kind = "solutions"
-    else:
-        fmt = pyoxigraph.RdfFormat.from_media_type(job.media_type)
-        kind = "graph"
     if job.capped:
         # Bounded by the cap: buffer, count, and tell whether the cap cut the result.
-        body = result.serialize(format=fmt)
-        rows = _count_rows(body, job.media_type) if kind == "solutions" else None
-        truncated = False
-        if rows is not None and rows >= job.cap:
-            probe = store.query(job.query.rstrip()[: job.query.rstrip().rfind("LIMIT")]
-                                + f"LIMIT 1 OFFSET {job.cap}", **kwargs)
-            truncated = any(True for _ in probe)
-        writer = _PipeWriter(conn, QueryOutcome(kind=kind, truncated=truncated, rows=rows))
+        outcome, body = _buffered(store, job, kind, result, fmt)
+        writer = _PipeWriter(conn, outcome)
         for i in range(0, len(body), CHUNK):
             writer.write(body[i:i + CHUNK])
         writer.finish()
@@ -168,17 +209,62 @@ def _engine_main(conn: Any, store_dir: str) -> None:
 # -- worker side ---------------------------------------------------------------------------
 
 class QueryEngine:
-    """A small pool of engine processes for one web worker (a sync worker uses one; a
-    threaded server up to ``max_engines``, further requests wait until the deadline)."""
+    """Engine processes for one web worker (a sync worker uses one; a threaded server up to
+    ``max_engines``, further requests wait until the deadline), plus the in-process path for
+    queries proven fast on the current store version (see the module docstring)."""
 
-    def __init__(self, store_dir: str, *, timeout: float, max_engines: int = 4) -> None:
+    def __init__(self, store_dir: str, *, timeout: float, max_engines: int = 4,
+                 fast_path_max: float = 0.5, proven_size: int = 4096) -> None:
         self.store_dir = store_dir
         self.timeout = timeout
         self.max_engines = max_engines
+        self.fast_path_max = min(fast_path_max, timeout)
+        self.proven_size = proven_size
         self._idle: list[_EngineProcess] = []
         self._all: list[_EngineProcess] = []
         self._cond = threading.Condition()
         self._pid = os.getpid()
+        self._proven: OrderedDict[QueryJob, None] = OrderedDict()
+        self._proven_version: str | None = None
+        self._local: tuple[str, int, Any] | None = None  # (version, pid, read-only store)
+        self._lock = threading.Lock()
+        self.answered = {"engine": 0, "inline": 0}  # requests per path, for /health and tests
+
+    def version(self) -> str | None:
+        """The store version queries run on now (the target of the ``current`` link)."""
+        try:
+            return os.readlink(os.path.join(self.store_dir, "current"))
+        except OSError:
+            return None
+
+    def is_proven(self, job: QueryJob, version: str | None) -> bool:
+        """Whether ``job`` runs in-process on ``version`` (it was answered fast there)."""
+        return version is not None and version == self._proven_version and job in self._proven
+
+    def _remember(self, job: QueryJob, version: str) -> None:
+        with self._lock:
+            if version != self._proven_version:
+                self._proven.clear()
+                self._proven_version = version
+            self._proven[job] = None
+            while len(self._proven) > self.proven_size:
+                self._proven.popitem(last=False)
+
+    def _local_store(self, version: str) -> Any:
+        local = self._local
+        if local is not None and local[0] == version and local[1] == os.getpid():
+            return local[2]
+        import pyoxigraph
+
+        with self._lock:
+            store = pyoxigraph.Store.read_only(os.path.join(self.store_dir, version))
+            self._local = (version, os.getpid(), store)
+        return store
+
+    def evaluate_inline(self, job: QueryJob, version: str) -> tuple[QueryOutcome, bytes]:
+        """Evaluate a proven job in this process: the whole body, or an error outcome."""
+        self.answered["inline"] += 1
+        return evaluate(self._local_store(version), job)
 
     def _take(self, deadline: float) -> _EngineProcess:
         with self._cond:
@@ -202,10 +288,22 @@ class QueryEngine:
             self._idle.append(engine)
             self._cond.notify()
 
-    def execute(self, job: QueryJob) -> tuple[QueryOutcome, ResultStream]:
-        """Run ``job`` on an idle engine process (see _EngineProcess.execute)."""
-        deadline = time.monotonic() + self.timeout
-        return self._take(deadline).execute(job, deadline)
+    def execute(self, job: QueryJob) -> tuple[QueryOutcome, ResultStream | CompleteBody]:
+        """Run ``job``: in-process when it is proven fast on the current version, otherwise on
+        an idle engine process (see _EngineProcess.execute), remembering it when it was
+        answered completely within ``fast_path_max`` seconds."""
+        version = self.version() if self.fast_path_max > 0 else None
+        if self.is_proven(job, version):
+            outcome, body = self.evaluate_inline(job, version)  # type: ignore[arg-type]
+            return outcome, CompleteBody(body)
+        started = time.monotonic()
+        deadline = started + self.timeout
+        self.answered["engine"] += 1
+        outcome, stream = self._take(deadline).execute(job, deadline)
+        if (version is not None and stream.done and not outcome.error
+                and time.monotonic() - started <= self.fast_path_max):
+            self._remember(job, version)
+        return outcome, stream
 
     def close(self) -> None:
         with self._cond:
@@ -279,6 +377,21 @@ class _EngineProcess:
             self._proc.kill()
             self._proc.join(5)
         self._proc = self._conn = None
+
+
+class CompleteBody:
+    """A body that is already complete (an in-process evaluation); iterates like a stream."""
+
+    done = True
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.body
+
+    def close(self) -> None:
+        pass
 
 
 class ResultStream:

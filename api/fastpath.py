@@ -1,0 +1,145 @@
+"""The fast path of /sparql: the common query request answered without Flask.
+
+A plain query request (GET ``?query=`` or a POST form with only ``query``, no dataset, no
+``format=``, no conditional headers) whose query the engine has proven fast on the current
+store version (``graph.engine``) is answered here, in the WSGI layer, with exactly the
+response the Flask view would give (same checks through ``api.sparql.prepare``, same headers
+including CORS, plus Content-Length). Everything else, including every error, goes on to the
+Flask app unchanged, which also proves queries for next time. Measured reason: Flask's routing,
+request objects and extensions cost more CPU per request than evaluating a lookup query
+(``bench/README.md``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from flask import Flask
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+from api import formats
+from api.protocol import FORM_TYPE, ProtocolRequest
+from api.sparql import Prepared, content_type, prepare, wants_ui
+from graph.engine import QueryEngine
+from graph.errors import InputError
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+PASS = None  # "let the Flask app answer"
+
+
+class SparqlFastPath:
+    """WSGI middleware in front of the Flask app (install as ``app.wsgi_app``)."""
+
+    def __init__(self, app: Flask, engine: QueryEngine, store_dir: str,
+                 cors_headers: list[tuple[str, str]]) -> None:
+        self.next = app.wsgi_app
+        self.cfg = app.config
+        self.engine = engine
+        self.store_dir = store_dir
+        self.cors = cors_headers
+        self.max_body = 3 * int(app.config["MAX_QUERY_LENGTH"]) + 16
+        self._accept: dict[tuple[str, bool], tuple[formats.Format | None, ...] | None] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/sparql":
+            answer = self._try(environ)
+            if answer is not PASS:
+                status, headers, body = answer
+                start_response(status, headers)
+                return [body]
+        return self.next(environ, start_response)
+
+    # -- request ---------------------------------------------------------------------------
+
+    def _query_text(self, environ: dict[str, Any]) -> str | None:
+        """The query of a plain request, or None when it is anything else."""
+        method = environ.get("REQUEST_METHOD")
+        if method == "GET":
+            raw = environ.get("QUERY_STRING", "")
+        elif method == "POST" and environ.get("CONTENT_TYPE") == FORM_TYPE \
+                and not environ.get("QUERY_STRING"):
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or -1)
+            except ValueError:
+                return None
+            if not 0 < length <= self.max_body:
+                return None
+            body = environ["wsgi.input"].read(length)
+            environ["wsgi.input"] = io.BytesIO(body)  # the Flask app may still read it
+            try:
+                raw = body.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        else:
+            return None
+        try:
+            params = parse_qsl(raw, keep_blank_values=True, strict_parsing=True,
+                               errors="strict")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if len(params) != 1 or params[0][0] != "query" or not params[0][1]:
+            return None
+        return params[0][1]
+
+    def _formats(self, accept: str, is_get: bool) -> tuple[formats.Format | None, ...] | None:
+        """(results format, RDF format) for an Accept header; None when a browser asks for
+        the query UI. Cached per header value (clients send few distinct ones)."""
+        key = (accept, is_get)
+        if key in self._accept:
+            return self._accept[key]
+        parsed = parse_accept_header(accept, MIMEAccept)
+        choice: tuple[formats.Format | None, ...] | None = None
+        if not (is_get and wants_ui(parsed, False)):
+            picked: list[formats.Format | None] = []
+            for offered in (formats.RESULTS, formats.RDF):
+                try:
+                    picked.append(formats.negotiate(parsed, offered))
+                except formats.NotAcceptable:
+                    picked.append(None)  # the Flask app answers 406
+            choice = tuple(picked)
+        if len(self._accept) > 256:
+            self._accept.clear()
+        self._accept[key] = choice
+        return choice
+
+    # -- answer ----------------------------------------------------------------------------
+
+    def _try(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:
+            return PASS
+        text = self._query_text(environ)
+        if text is None:
+            return PASS
+        chosen = self._formats(environ.get("HTTP_ACCEPT", ""),
+                               environ["REQUEST_METHOD"] == "GET")
+        if chosen is None:
+            return PASS
+
+        def negotiated(offered: tuple[formats.Format, ...]) -> formats.Format:
+            fmt = chosen[0] if offered is formats.RESULTS else chosen[1]
+            if fmt is None:
+                raise formats.NotAcceptable(offered)
+            return fmt
+
+        try:
+            prep: Prepared = prepare(self.cfg, self.store_dir,
+                                     ProtocolRequest(text=text, operation="query"), negotiated)
+        except (InputError, formats.NotAcceptable, formats.UnknownFormat):
+            return PASS  # the Flask app gives the error response
+        version = self.engine.version()
+        if not self.engine.is_proven(prep.job, version):
+            return PASS
+        outcome, body = self.engine.evaluate_inline(prep.job, version)  # type: ignore[arg-type]
+        if outcome.error:
+            return PASS
+        headers = list(prep.headers.items())
+        if outcome.truncated:
+            headers.append(("Results-Truncated", "true"))
+        headers += [("Content-Type", content_type(prep.fmt)),
+                    ("Content-Length", str(len(body)))]
+        return "200 OK", headers + self.cors, body
