@@ -44,6 +44,8 @@ class SparqlFastPath:
         self.cors = cors_headers
         self.max_body = 3 * int(app.config["MAX_QUERY_LENGTH"]) + 16
         self._accept: dict[tuple[str, bool], tuple[formats.Format | None, ...] | None] = {}
+        # (store version, method, raw query string or body, Accept) -> checked request
+        self._prepared: dict[tuple[str, str, str | bytes, str], Prepared | None] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/sparql":
@@ -56,29 +58,25 @@ class SparqlFastPath:
 
     # -- request ---------------------------------------------------------------------------
 
-    def _query_text(self, environ: dict[str, Any]) -> str | None:
-        """The query of a plain request, or None when it is anything else."""
-        method = environ.get("REQUEST_METHOD")
-        if method == "GET":
-            raw = environ.get("QUERY_STRING", "")
-        elif method == "POST" and environ.get("CONTENT_TYPE") == FORM_TYPE \
-                and not environ.get("QUERY_STRING"):
-            try:
-                length = int(environ.get("CONTENT_LENGTH") or -1)
-            except ValueError:
-                return None
-            if not 0 < length <= self.max_body:
-                return None
-            body = environ["wsgi.input"].read(length)
-            environ["wsgi.input"] = io.BytesIO(body)  # the Flask app may still read it
-            try:
-                raw = body.decode("utf-8")
-            except UnicodeDecodeError:
-                return None
-        else:
-            return None
+    def _read_body(self, environ: dict[str, Any]) -> bytes:
+        """The form body (b"" when its length is missing or too large); the Flask app can
+        still read it afterwards."""
         try:
-            params = parse_qsl(raw, keep_blank_values=True, strict_parsing=True,
+            length = int(environ.get("CONTENT_LENGTH") or -1)
+        except ValueError:
+            return b""
+        if not 0 < length <= self.max_body:
+            return b""
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        return body
+
+    @staticmethod
+    def _query_text(raw: str | bytes) -> str | None:
+        """The query of a plain request (only ``query=``), or None when it is anything else."""
+        try:
+            decoded = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            params = parse_qsl(decoded, keep_blank_values=True, strict_parsing=True,
                                errors="strict")
         except (ValueError, UnicodeDecodeError):
             return None
@@ -112,29 +110,30 @@ class SparqlFastPath:
     def _try(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
         if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:
             return PASS
-        text = self._query_text(environ)
-        if text is None:
-            return PASS
-        chosen = self._formats(environ.get("HTTP_ACCEPT", ""),
-                               environ["REQUEST_METHOD"] == "GET")
-        if chosen is None:
-            return PASS
-
-        def negotiated(offered: tuple[formats.Format, ...]) -> formats.Format:
-            fmt = chosen[0] if offered is formats.RESULTS else chosen[1]
-            if fmt is None:
-                raise formats.NotAcceptable(offered)
-            return fmt
-
-        try:
-            prep: Prepared = prepare(self.cfg, self.store_dir,
-                                     ProtocolRequest(text=text, operation="query"), negotiated)
-        except (InputError, formats.NotAcceptable, formats.UnknownFormat):
-            return PASS  # the Flask app gives the error response
         version = self.engine.version()
+        if version is None:
+            return PASS
+        method = environ.get("REQUEST_METHOD")
+        if method == "GET":
+            raw: str | bytes = environ.get("QUERY_STRING", "")
+        elif method == "POST" and environ.get("CONTENT_TYPE") == FORM_TYPE \
+                and not environ.get("QUERY_STRING"):
+            raw = self._read_body(environ)
+        else:
+            return PASS
+        key = (version, method, raw, environ.get("HTTP_ACCEPT", ""))
+        if key in self._prepared:
+            prep = self._prepared[key]
+        else:
+            prep = self._prepare(method, raw, key[3])
+            if len(self._prepared) >= 1024:
+                self._prepared.clear()
+            self._prepared[key] = prep
+        if prep is None:
+            return PASS
         if not self.engine.is_proven(prep.job, version):
             return PASS
-        outcome, body = self.engine.evaluate_inline(prep.job, version)  # type: ignore[arg-type]
+        outcome, body = self.engine.evaluate_inline(prep.job, version)
         if outcome.error:
             return PASS
         headers = list(prep.headers.items())
@@ -143,3 +142,24 @@ class SparqlFastPath:
         headers += [("Content-Type", content_type(prep.fmt)),
                     ("Content-Length", str(len(body)))]
         return "200 OK", headers + self.cors, body
+
+    def _prepare(self, method: str, raw: str | bytes, accept: str) -> Prepared | None:
+        """Decode, check and negotiate a plain request once; None for anything else."""
+        text = self._query_text(raw)
+        if text is None:
+            return None
+        chosen = self._formats(accept, method == "GET")
+        if chosen is None:
+            return None
+
+        def negotiated(offered: tuple[formats.Format, ...]) -> formats.Format:
+            fmt = chosen[0] if offered is formats.RESULTS else chosen[1]
+            if fmt is None:
+                raise formats.NotAcceptable(offered)
+            return fmt
+
+        try:
+            return prepare(self.cfg, self.store_dir,
+                           ProtocolRequest(text=text, operation="query"), negotiated)
+        except (InputError, formats.NotAcceptable, formats.UnknownFormat):
+            return None  # the Flask app gives the error response
