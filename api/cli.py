@@ -127,14 +127,37 @@ def _publish_release(store: Store, settings: Settings) -> str:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=8040, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (about one per core).")
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Request threads per worker.")
+@click.option("--dev", is_flag=True, help="Flask's development server instead (one process, "
+              "for debugging).")
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int) -> None:
-    """Serve the web app with the development server (production: gunicorn, see README)."""
-    from api.app import create_app
-
+def serve(settings: Settings, host: str, port: int, workers: int, threads: int,
+          dev: bool) -> None:
+    """Serve the web app: granian (HTTP/1.1 keep-alive, WSGI) with several workers."""
     with _errors():
-        app = create_app(settings)
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+        store = open_store(settings)  # fail early, with a clear message, if it cannot open
+        store.close()
+    if dev:
+        from api.app import create_app
+
+        with _errors():
+            app = create_app(settings)
+        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+        return
+    import os
+
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    # The workers build the app from the environment (api/wsgi.py): hand the resolved settings on.
+    for name, value in settings.items():
+        os.environ[f"OWL40_{name}"] = str(value)
+    Granian("api.wsgi:app", address=host, port=port, interface=Interfaces.WSGI, workers=workers,
+            blocking_threads=threads, websockets=False, respawn_failed_workers=True,
+            log_access=False).serve()
 
 
 def _read_query(text: str) -> tuple[str, str | None]:

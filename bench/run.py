@@ -170,10 +170,10 @@ class Phase:
             logf = self.work / f"{name}.log"
             if name == "ours":
                 server = srv.start_ours(self.work / "ours", logf)
+            elif name == "ours-gunicorn":
+                server = srv.start_ours_gunicorn(self.work / "ours", logf)
             elif name == "ours-gthread":
-                server = srv.start_ours(self.work / "ours", logf, gthread=a.threads)
-            elif name == "ours-granian":
-                server = srv.start_ours_granian(self.work / "ours", logf)
+                server = srv.start_ours_gunicorn(self.work / "ours", logf, gthread=a.threads)
             elif name == "oxigraph":
                 server = srv.start_oxigraph(self.work / "oxigraph", logf)
             elif name == "rdflib":
@@ -377,6 +377,8 @@ def _loadavg() -> list[float]:
 
 
 def _versions() -> dict:
+    from importlib.metadata import version
+
     import gunicorn
     import pyoxigraph
 
@@ -385,6 +387,7 @@ def _versions() -> dict:
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout
     return {"python": platform.python_version(), "pyoxigraph": pyoxigraph.__version__,
             "oxigraph_server": oxi, "gunicorn": gunicorn.__version__,
+            "granian": version("granian"),
             "wrk": wrk.split(" [")[0].strip(), "cpus": __import__("os").cpu_count(),
             "kernel": platform.release()}
 
@@ -415,7 +418,7 @@ def _ratios(size: dict, a: str, b: str) -> dict[str, tuple[float, float, float]]
 
 
 def _size_md(size: dict, targets: dict) -> list[str]:
-    names = [n for n in ("ours", "ours-gthread", "ours-granian", "oxigraph", "rdflib")
+    names = [n for n in ("ours", "ours-gunicorn", "ours-gthread", "oxigraph", "rdflib")
              if n in size["loads"] or n in size["pss_peak_mb"]]
     ours = [n for n in names if n.startswith("ours")]
     kinds = size["kinds"]
@@ -530,8 +533,9 @@ def markdown(results: dict) -> str:
     a, v = results["args"], results["versions"]
     md = [f"# SPARQL endpoint benchmark, {results['started']}", "",
           f"{v['cpus']} CPUs, Python {v['python']}, pyoxigraph {v['pyoxigraph']}, "
-          f"{v['oxigraph_server']}, gunicorn {v['gunicorn']}, {v['wrk']}. "
-          f"Servers: {', '.join(a['servers'])} (ours = gunicorn -w 2 sync). "
+          f"{v['oxigraph_server']}, granian {v.get('granian', '?')}, gunicorn {v['gunicorn']}, "
+          f"{v['wrk']}. Servers: {', '.join(a['servers'])} (ours = owl40 serve: granian, "
+          "2 workers x 2 threads; ours-gunicorn = gunicorn -w 2 sync). "
           f"{a['variants']} variants per query; latency: up to {a['reps']} sequential requests "
           f"(≤ {a['latency_budget']:g} s per query, at least 3); throughput: {a['runs']} runs "
           f"of wrk -c{a['concurrency']} for {a['duration']:g} s, POST form, Accept {ACCEPT}; "
@@ -610,10 +614,12 @@ def profile(args: argparse.Namespace) -> str:
     srv.load_ours(data, work / "ours")
     srv.load_oxigraph(data, work / "oxigraph")
     texts = {name: text for name, text in query_variants(data, n=1, seed=args.seed)}
-    ctx = {"app": create_app({"STORE": str(work / "ours")}),
+    # The engine-process path, layer by layer: the in-process fast path is switched off here.
+    ctx = {"app": create_app({"STORE": str(work / "ours"), "FAST_PATH_MAX": 0}),
            "store": ox.Store.read_only(str((work / "ours" / "current").resolve())),
            "engine": QueryEngine(str(work / "ours"), timeout=30),
-           "ours": srv.start_ours(work / "ours", work / "ours.log"),
+           "ours": srv.start_ours_gunicorn(work / "ours", work / "ours.log",
+                                           env={"OWL40_FAST_PATH_MAX": "0"}),
            "oxigraph": srv.start_oxigraph(work / "oxigraph", work / "oxigraph.log")}
     servers = {p for name in ("ours", "oxigraph") for p in srv.tree(ctx[name].pid)}
     me = os.getpid()
@@ -763,8 +769,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100k,1m", help="data sizes (100k,1m,10m)")
     ap.add_argument("--with-10m", action="store_true", help="add the 10M file")
-    ap.add_argument("--servers", help="comma list of ours, ours-gthread, ours-granian "
-                    "(experimental), oxigraph, rdflib (default: ours,oxigraph,rdflib; with "
+    ap.add_argument("--servers", help="comma list of ours, ours-gunicorn, ours-gthread, "
+                    "oxigraph, rdflib (default: ours,oxigraph,rdflib; with "
                     "--quick ours,oxigraph)")
     ap.add_argument("--threads", type=int, default=2, help="threads per worker (ours-gthread)")
     ap.add_argument("--queries", default="", help="comma list of query names (default: all)")

@@ -1,6 +1,7 @@
 """Start, load, watch and stop the SPARQL servers that bench/run.py compares.
 
-- ``ours``: this project's endpoint under gunicorn (2 sync workers, or gthread), over an
+- ``ours``: this project's endpoint as in production, ``owl40 serve`` (granian, 2 workers x 2
+  threads); ``ours-gunicorn`` / ``ours-gthread``: under gunicorn (2 sync workers, or gthread); over an
   EmbeddedStore version written with pyoxigraph's bulk loader (the file as it is: its default
   graph is already the materialised union);
 - ``oxigraph``: the Oxigraph server (``oxigraph serve-read-only``) over its own on-disk store,
@@ -11,7 +12,7 @@
 
 Every server listens on 127.0.0.1 only and runs in its own session, so ``stop`` ends exactly
 its process group. ``PssSampler`` sums the proportional set size of each server's process tree
-(gunicorn master + workers + engine processes) from ``/proc/<pid>/smaps_rollup``.
+(server master + workers + engine processes) from ``/proc/<pid>/smaps_rollup``.
 """
 
 from __future__ import annotations
@@ -161,34 +162,26 @@ def _launch(name: str, cmd: list[str], url: str, log: Path, *,
 
 
 def start_ours(store_dir: Path, log: Path, *, gthread: int = 0) -> Server:
-    """gunicorn -w 2 api.wsgi:app (the production setting); ``gthread``: threads per worker."""
+    """The production command, ``owl40 serve`` (granian, 2 workers x 2 threads)."""
+    port = free_port()
+    cmd = [str(VENV_BIN / "owl40"), "--store", str(store_dir), "serve", "--port", str(port),
+           "--workers", "2", "--threads", "2"]
+    return _launch("ours", cmd, f"http://127.0.0.1:{port}/sparql", log).wait()
+
+
+def start_ours_gunicorn(store_dir: Path, log: Path, *, gthread: int = 0,
+                        env: dict[str, str] | None = None) -> Server:
+    """The alternative: ``gunicorn -w 2 api.wsgi:app`` (sync workers, a connection per
+    request); ``gthread``: threads per worker with the gthread worker (keep-alive); ``env``:
+    further OWL40_* settings."""
     port = free_port()
     cmd = [str(VENV_BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}"]
     if gthread:
         cmd += ["-k", "gthread", "--threads", str(gthread)]
     cmd.append("api.wsgi:app")
-    name = f"ours-gthread{gthread}" if gthread else "ours"
+    name = "ours-gthread" if gthread else "ours-gunicorn"
     return _launch(name, cmd, f"http://127.0.0.1:{port}/sparql", log,
-                   env={"OWL40_STORE": str(store_dir)}).wait()
-
-
-GRANIAN_LIB = PEERS_VENV / "granian-lib"
-
-
-def start_ours_granian(store_dir: Path, log: Path, *, threads: int = 1) -> Server:
-    """Experimental: the same app under granian (Rust HTTP, keep-alive), 2 workers; granian
-    lives in ``bench/.venv-peers/granian-lib`` (``pip install --target``), not in the
-    project's venv."""
-    if not GRANIAN_LIB.exists():
-        raise RuntimeError(f"granian is missing: {VENV_BIN}/pip install --target "
-                           f"{GRANIAN_LIB} granian")
-    port = free_port()
-    cmd = [str(VENV_BIN / "python"), "-m", "granian", "--interface", "wsgi", "--workers", "2",
-           "--blocking-threads", str(threads), "--host", "127.0.0.1", "--port", str(port),
-           "--no-ws", "--log-level", "warning", "api.wsgi:app"]
-    env = {"OWL40_STORE": str(store_dir),
-           "PYTHONPATH": os.pathsep.join([str(GRANIAN_LIB), str(ROOT)])}
-    return _launch("ours-granian", cmd, f"http://127.0.0.1:{port}/sparql", log, env=env).wait()
+                   env={"OWL40_STORE": str(store_dir), **(env or {})}).wait()
 
 
 def start_oxigraph(location: Path, log: Path) -> Server:

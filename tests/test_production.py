@@ -1,4 +1,5 @@
-"""Production serving: gunicorn with several workers over the same on-disk store."""
+"""Production serving over the same on-disk store with several workers: ``owl40 serve``
+(granian, the default) and gunicorn (documented alternative)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def gunicorn(tmp_path_factory: pytest.TempPathFactory):
+@pytest.fixture(scope="module", params=["granian", "gunicorn"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     store_dir = str(tmp_path_factory.mktemp("prod") / "store")
     settings = load_settings({"STORE": store_dir}, environ={})
     store = open_store(settings)
@@ -38,10 +39,13 @@ def gunicorn(tmp_path_factory: pytest.TempPathFactory):
     store.close()
     port = _free_port()
     env = {**os.environ, "OWL40_STORE": store_dir, "OWL40_QUERY_TIMEOUT": "8"}
-    gunicorn_bin = str(Path(sys.executable).with_name("gunicorn"))
-    proc = subprocess.Popen([gunicorn_bin, "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60",
-                             "api.wsgi:app"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    if request.param == "granian":
+        cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", "2"]
+    else:
+        cmd = [str(Path(sys.executable).with_name("gunicorn")), "-w", "2", "-b",
+               f"127.0.0.1:{port}", "--timeout", "60", "api.wsgi:app"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
     url = f"http://127.0.0.1:{port}/sparql"
     deadline = time.monotonic() + 60
     while True:
@@ -51,7 +55,7 @@ def gunicorn(tmp_path_factory: pytest.TempPathFactory):
         except requests.ConnectionError:
             pass
         assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-        assert time.monotonic() < deadline, "gunicorn did not come up"
+        assert time.monotonic() < deadline, f"{request.param} did not come up"
         time.sleep(0.3)
     try:
         yield url
@@ -73,18 +77,18 @@ def _projects(url: str) -> int:
     return len(response.json()["results"]["bindings"])
 
 
-def test_several_workers_answer_concurrently(gunicorn):
+def test_several_workers_answer_concurrently(server):
     with ThreadPoolExecutor(8) as pool:
-        counts = list(pool.map(lambda _: _projects(gunicorn), range(40)))
+        counts = list(pool.map(lambda _: _projects(server), range(40)))
     assert counts == [16] * 40
 
 
-def test_a_query_past_the_timeout_does_not_block_the_other_worker(gunicorn):
+def test_a_query_past_the_timeout_does_not_block_the_other_worker(server):
     with ThreadPoolExecutor(2) as pool:
-        heavy = pool.submit(requests.get, gunicorn, params={"query": HEAVY}, timeout=60)
+        heavy = pool.submit(requests.get, server, params={"query": HEAVY}, timeout=60)
         time.sleep(0.5)
-        assert _projects(gunicorn) == 16
+        assert _projects(server) == 16
         assert not heavy.done()  # the other worker answered while the heavy query still ran
         response = heavy.result()
     assert response.status_code == 503 and "timeout" in response.json()["message"]
-    assert [_projects(gunicorn) for _ in range(4)] == [16] * 4
+    assert [_projects(server) for _ in range(4)] == [16] * 4
