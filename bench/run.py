@@ -162,10 +162,12 @@ class Phase:
             seconds = srv.load_ours(self.data, self.work / "ours")
             loads["ours"] = {"load_s": seconds, "disk_mb": _du(self.work / "ours")}
             log(f"{self.size}: ours loaded in {seconds:.1f} s")
-        if "oxigraph" in names:
-            seconds = srv.load_oxigraph(self.data, self.work / "oxigraph")
-            loads["oxigraph"] = {"load_s": seconds, "disk_mb": _du(self.work / "oxigraph")}
-            log(f"{self.size}: oxigraph loaded in {seconds:.1f} s")
+        for oxi in ("oxigraph", "oxigraph-opt"):
+            if oxi in names:
+                seconds = srv.load_oxigraph(self.data, self.work / oxi,
+                                            optimize=oxi == "oxigraph-opt")
+                loads[oxi] = {"load_s": seconds, "disk_mb": _du(self.work / oxi)}
+                log(f"{self.size}: {oxi} loaded in {seconds:.1f} s")
         for name in names:
             logf = self.work / f"{name}.log"
             if name == "ours":
@@ -174,8 +176,8 @@ class Phase:
                 server = srv.start_ours_gunicorn(self.work / "ours", logf)
             elif name == "ours-gthread":
                 server = srv.start_ours_gunicorn(self.work / "ours", logf, gthread=a.threads)
-            elif name == "oxigraph":
-                server = srv.start_oxigraph(self.work / "oxigraph", logf)
+            elif name in ("oxigraph", "oxigraph-opt"):
+                server = srv.start_oxigraph(self.work / name, logf, name=name)
             elif name == "rdflib":
                 if parse_size(self.size) > parse_size(a.rdflib_max):
                     self.note(f"rdflib-endpoint skipped at {self.size} (--rdflib-max "
@@ -418,9 +420,10 @@ def _ratios(size: dict, a: str, b: str) -> dict[str, tuple[float, float, float]]
 
 
 def _size_md(size: dict, targets: dict) -> list[str]:
-    names = [n for n in ("ours", "ours-gunicorn", "ours-gthread", "oxigraph", "rdflib")
-             if n in size["loads"] or n in size["pss_peak_mb"]]
-    ours = [n for n in names if n.startswith("ours")]
+    names = [n for n in ("ours", "ours-gunicorn", "ours-gthread", "oxigraph", "oxigraph-opt",
+                         "rdflib") if n in size["loads"] or n in size["pss_peak_mb"]]
+    bases = [n for n in names if n.startswith("oxigraph")]
+    ours = [(o, b) for o in names if o.startswith("ours") for b in bases]  # compared pairs
     kinds = size["kinds"]
     queries = sorted(size["latency"], key=lambda q: (kinds.get(q) != "cheap", q))
     md = [f"## {size['size']} ({Path(size['data']).name})", "",
@@ -433,7 +436,7 @@ def _size_md(size: dict, targets: dict) -> list[str]:
                   f"{size['pss_procs'].get(n, '—')} |")
     md += ["", "Median latency of sequential requests, ms (n requests):", "",
            "| query | kind | " + " | ".join(names) + " | "
-           + " | ".join(f"{o}/oxigraph" for o in ours) + " |",
+           + " | ".join(f"{o}/{b}" for o, b in ours) + " |",
            "|---|---|" + "---|" * (len(names) + len(ours))]
     lat_ratio: dict[str, list[float]] = {o: [] for o in ours}
     for q in queries:
@@ -442,8 +445,8 @@ def _size_md(size: dict, targets: dict) -> list[str]:
                  for n in names]
         rcells = []
         for o in ours:
-            r = lat[o]["median_s"] / lat["oxigraph"]["median_s"] if (
-                o in lat and "oxigraph" in lat) else None
+            r = lat[o[0]]["median_s"] / lat[o[1]]["median_s"] if (
+                o[0] in lat and o[1] in lat) else None
             if r:
                 lat_ratio[o].append(r)
             rcells.append(_f(r))
@@ -455,11 +458,11 @@ def _size_md(size: dict, targets: dict) -> list[str]:
            "(see above) instead of a wrk window:", "",
            "| query | " + " | ".join(f"{n} req/s | {n} p50/p99 | {n} CPU ms/req"
                                    for n in names) + " | "
-           + " | ".join(f"{o}/oxigraph" for o in ours)
+           + " | ".join(f"{o}/{b}" for o, b in ours)
            + (" | ours/rdflib" if "rdflib" in names and "ours" in names else "") + " |"]
     md.append("|---|" + "---|" * (3 * len(names) + len(ours)
                                    + ("rdflib" in names and "ours" in names)))
-    ratios = {o: _ratios(size, o, "oxigraph") for o in ours}
+    ratios = {o: _ratios(size, *o) for o in ours}
     rd = _ratios(size, "ours", "rdflib")
     for q in queries:
         by = size["throughput"].get(q, {})
@@ -497,16 +500,16 @@ def _size_md(size: dict, targets: dict) -> list[str]:
         cheap = {q: r[0] for q, r in rq.items() if kinds.get(q) == "cheap"}
         worst = min(cheap, key=cheap.get) if cheap else None
         goal = targets["mix_1m"] if mb else targets["mix_100k"]
-        md.append(f"- {o}/oxigraph throughput, geometric mean over {len(rq)} queries: "
+        md.append(f"- {o[0]}/{o[1]} throughput, geometric mean over {len(rq)} queries: "
                   f"**{_f(g)}** (paired-run spread {_f(g_lo)}–{_f(g_hi)}); target ≥ {goal} "
                   f"→ {'met' if g and g >= goal else 'NOT met'}")
         if worst and mb:
-            md.append(f"- {o}/oxigraph on the cheap lookups: lowest {_f(cheap[worst])} "
+            md.append(f"- {o[0]}/{o[1]} on the cheap lookups: lowest {_f(cheap[worst])} "
                       f"({worst}); target ≥ {targets['cheap_1m']} each → "
                       f"{'met' if cheap[worst] >= targets['cheap_1m'] else 'NOT met'}")
         gl = _gmean(lat_ratio[o])
         if gl:
-            md.append(f"- {o}/oxigraph median latency, geometric mean: **{_f(gl)}**, worst "
+            md.append(f"- {o[0]}/{o[1]} median latency, geometric mean: **{_f(gl)}**, worst "
                       f"{_f(max(lat_ratio[o]))}; target ≤ {targets['latency']} → "
                       f"{'met' if gl <= targets['latency'] else 'NOT met'} (mean)")
     if rd:
@@ -515,7 +518,7 @@ def _size_md(size: dict, targets: dict) -> list[str]:
                   f"answered in time: **{_f(g, 1)}**; target ≥ {targets['rdflib']} → "
                   f"{'met' if g and g >= targets['rdflib'] else 'NOT met'} (queries rdflib "
                   "could not answer in time are left out, which favours rdflib)")
-    for o in ours:
+    for o in dict.fromkeys(o for o, _ in ours):
         pss = size["pss_peak_mb"].get(o)
         if pss:
             md.append(f"- {o} peak PSS {pss:,.0f} MB (target ≤ {targets['pss_mb']} MB at 1M)")
@@ -770,8 +773,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="100k,1m", help="data sizes (100k,1m,10m)")
     ap.add_argument("--with-10m", action="store_true", help="add the 10M file")
     ap.add_argument("--servers", help="comma list of ours, ours-gunicorn, ours-gthread, "
-                    "oxigraph, rdflib (default: ours,oxigraph,rdflib; with "
-                    "--quick ours,oxigraph)")
+                    "oxigraph, oxigraph-opt (store compacted by `oxigraph optimize`), rdflib "
+                    "(default: ours,oxigraph,oxigraph-opt,rdflib; with --quick ours,oxigraph)")
     ap.add_argument("--threads", type=int, default=2, help="threads per worker (ours-gthread)")
     ap.add_argument("--queries", default="", help="comma list of query names (default: all)")
     ap.add_argument("--variants", type=int, default=5, help="parameter variants per query")
@@ -816,7 +819,8 @@ def main(argv: list[str] | None = None) -> int:
         args.sizes, args.variants, args.reps, args.runs, args.duration = "100k", 3, 5, 1, 1
         args.fixed_count, args.latency_budget = 8, 3.0
         args.servers = args.servers or "ours,oxigraph"
-    args.servers = [s for s in (args.servers or "ours,oxigraph,rdflib").split(",") if s]
+    args.servers = [s for s in (args.servers or "ours,oxigraph,oxigraph-opt,rdflib").split(",")
+                    if s]
     args.queries = [q for q in args.queries.split(",") if q]
     sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
     if args.with_10m and "10m" not in sizes:

