@@ -29,7 +29,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.extensions[STORE_KEY] = store
     if isinstance(store, EmbeddedStore):
         app.extensions[ENGINE_KEY] = QueryEngine(
-            str(store.path), timeout=resolved["QUERY_TIMEOUT"],
+            str(store.path), timeout=resolved["QUERY_TIMEOUT"], max_engines=resolved["ENGINES"],
             fast_path_max=resolved["FAST_PATH_MAX"])
     errors.init_app(app)
     # Reads are open to every origin (other regions' browser apps), without credentials;

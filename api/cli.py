@@ -147,17 +147,57 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int,
             app = create_app(settings)
         app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
         return
+    import multiprocessing
     import os
 
     from granian import Granian
     from granian.constants import Interfaces
 
+    settings = {**settings, "ENGINES": threads}
+    if settings["ALLOCATOR"] == "jemalloc":
+        _preload_jemalloc()
     # The workers build the app from the environment (api/wsgi.py): hand the resolved settings on.
     for name, value in settings.items():
         os.environ[f"OWL40_{name}"] = str(value)
+    # Workers start as new interpreters (not forks of this process), so LD_PRELOAD applies.
+    multiprocessing.set_start_method("spawn", force=True)
     Granian("api.wsgi:app", address=host, port=port, interface=Interfaces.WSGI, workers=workers,
             blocking_threads=threads, websockets=False, respawn_failed_workers=True,
             log_access=False).serve()
+
+
+JEMALLOC = "libjemalloc.so.2"
+
+
+def find_jemalloc() -> str | None:
+    """Path of the jemalloc library (Debian: ``apt-get install libjemalloc2``), or None."""
+    import ctypes.util
+    import glob
+
+    for pattern in (f"/usr/lib/*-linux-gnu/{JEMALLOC}", f"/usr/lib64/{JEMALLOC}",
+                    f"/usr/lib/{JEMALLOC}", f"/usr/local/lib/{JEMALLOC}"):
+        found = sorted(glob.glob(pattern))
+        if found:
+            return found[0]
+    return ctypes.util.find_library("jemalloc")
+
+
+def _preload_jemalloc() -> None:
+    """Preload jemalloc into the worker processes (and their engine processes): pyoxigraph
+    allocates heavily while it evaluates, and with glibc's allocator it needs 1.5-2x the CPU
+    (measured at 1 M quads: key-figures 154 -> 92 ms, organisation-page 4.1 -> 2.1 ms)."""
+    import os
+
+    preload = os.environ.get("LD_PRELOAD", "")
+    if "jemalloc" in preload:
+        return
+    lib = find_jemalloc()
+    if lib is None:
+        click.echo("warning: jemalloc is not installed (apt-get install libjemalloc2); the "
+                   "server runs with the system allocator, about half as fast on queries",
+                   err=True)
+        return
+    os.environ["LD_PRELOAD"] = f"{lib} {preload}".strip()
 
 
 def _read_query(text: str) -> tuple[str, str | None]:

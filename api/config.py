@@ -29,6 +29,10 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "FAST_PATH_MAX": (0.5, "Seconds under which a query answered by a killable engine process "
                            "is afterwards evaluated in the web worker (same store version); "
                            "0 = always use the engine process."),
+    "ENGINES": (2, "Engine processes per web worker at most, one per concurrent first-seen query "
+                   "(owl40 serve sets it to --threads)."),
+    "ALLOCATOR": ("jemalloc", "Memory allocator of the server's worker processes: jemalloc "
+                              "(preloaded by owl40 serve when installed) or system."),
     "MAX_ROWS": (10000, "Most result rows one query returns; the response says when it cut."),
     "MAX_QUERY_LENGTH": (100000, "Longest accepted query or update, in bytes (413 beyond)."),
     "MAX_NESTING": (64, "Deepest accepted nesting of groups and brackets in a query."),

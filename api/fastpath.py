@@ -24,7 +24,7 @@ from werkzeug.http import parse_accept_header
 from api import formats
 from api.protocol import FORM_TYPE, ProtocolRequest
 from api.sparql import Prepared, content_type, prepare, wants_ui
-from graph.engine import QueryEngine
+from graph.engine import PROVEN_MAX_TEXT, QueryEngine
 from graph.errors import InputError
 
 StartResponse = Callable[..., Any]
@@ -126,9 +126,10 @@ class SparqlFastPath:
             prep = self._prepared[key]
         else:
             prep = self._prepare(method, raw, key[3])
-            if len(self._prepared) >= 1024:
-                self._prepared.clear()
-            self._prepared[key] = prep
+            if len(raw) <= PROVEN_MAX_TEXT:  # bounded: at most 1024 entries of 16 KB
+                if len(self._prepared) >= 1024:
+                    self._prepared.clear()
+                self._prepared[key] = prep
         if prep is None:
             return PASS
         if not self.engine.is_proven(prep.job, version):

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CHUNK = 64 * 1024
+PROVEN_MAX_TEXT = 16 * 1024  # longer queries are not remembered (bounds the memory it takes)
 
 
 @dataclass(frozen=True)
@@ -301,6 +302,7 @@ class QueryEngine:
         self.answered["engine"] += 1
         outcome, stream = self._take(deadline).execute(job, deadline)
         if (version is not None and stream.done and not outcome.error
+                and len(job.query) <= PROVEN_MAX_TEXT
                 and time.monotonic() - started <= self.fast_path_max):
             self._remember(job, version)
         return outcome, stream

@@ -64,6 +64,7 @@ def test_a_query_runs_in_process_only_after_the_engine_answered_it_fast(store_di
 
 def test_slow_queries_errors_and_a_zero_setting_never_run_in_process(store_dir):
     engine = QueryEngine(store_dir, timeout=10, fast_path_max=0.001)
+    generous = QueryEngine(store_dir, timeout=10, fast_path_max=5)
     off = QueryEngine(store_dir, timeout=10, fast_path_max=0)
     try:
         slow = QueryJob(SLOW, JSON)
@@ -75,9 +76,14 @@ def test_slow_queries_errors_and_a_zero_setting_never_run_in_process(store_dir):
         for _ in range(3):
             b"".join(off.execute(QueryJob(PROJECTS, JSON))[1])
         assert off.answered == {"engine": 3, "inline": 0}
+        # a very long query is not remembered (the memory the proofs take stays bounded)
+        long = QueryJob(PROJECTS + "\n#" + "x" * 20000, JSON)
+        b"".join(generous.execute(long)[1])
+        assert not generous.is_proven(long, generous.version())
     finally:
         engine.close()
         off.close()
+        generous.close()
 
 
 def test_fast_path_answers_exactly_like_the_flask_view(app):

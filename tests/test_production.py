@@ -24,6 +24,9 @@ PROJECTS = ("PREFIX regio: <https://w3id.org/regio-kg/ontology#> "
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
+PIDS: dict[str, tuple[str, int]] = {}  # server URL -> (server name, main process id)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -57,6 +60,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
         assert time.monotonic() < deadline, f"{request.param} did not come up"
         time.sleep(0.3)
+    PIDS[url] = (request.param, proc.pid)
     try:
         yield url
     finally:
@@ -92,3 +96,36 @@ def test_a_query_past_the_timeout_does_not_block_the_other_worker(server):
         response = heavy.result()
     assert response.status_code == 503 and "timeout" in response.json()["message"]
     assert [_projects(server) for _ in range(4)] == [16] * 4
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            pid, rest = stat.read_text().split(" ", 1)
+        except OSError:
+            continue
+        children.setdefault(int(rest.rsplit(")", 1)[1].split()[1]), []).append(int(pid))
+    out, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def test_owl40_serve_preloads_jemalloc_into_its_workers(server):
+    from api.cli import find_jemalloc
+
+    name, root = PIDS[server]
+    if name != "granian":
+        pytest.skip("gunicorn is started as it is; only owl40 serve preloads jemalloc")
+    assert find_jemalloc(), "make install puts libjemalloc2 on the machine"
+    _projects(server)  # the workers have answered
+    maps = []
+    for pid in _descendants(root):
+        try:
+            maps.append(Path(f"/proc/{pid}/maps").read_text())
+        except OSError:
+            continue
+    assert len(maps) >= 2 and all("libjemalloc" in m for m in maps)
