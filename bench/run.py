@@ -162,6 +162,8 @@ class Phase:
             seconds = srv.load_ours(self.data, self.work / "ours")
             loads["ours"] = {"load_s": seconds, "disk_mb": _du(self.work / "ours")}
             log(f"{self.size}: ours loaded in {seconds:.1f} s")
+        if "oxigraph-opt-jemalloc" in names and "oxigraph-opt" not in names:
+            raise SystemExit("oxigraph-opt-jemalloc runs on the store of oxigraph-opt: list both")
         for oxi in ("oxigraph", "oxigraph-opt"):
             if oxi in names:
                 seconds = srv.load_oxigraph(self.data, self.work / oxi,
@@ -178,6 +180,9 @@ class Phase:
                 server = srv.start_ours_gunicorn(self.work / "ours", logf, gthread=a.threads)
             elif name in ("oxigraph", "oxigraph-opt"):
                 server = srv.start_oxigraph(self.work / name, logf, name=name)
+            elif name == "oxigraph-opt-jemalloc":  # the same server and store, jemalloc preloaded
+                server = srv.start_oxigraph(self.work / "oxigraph-opt", logf, name=name,
+                                            jemalloc=True)
             elif name == "rdflib":
                 if parse_size(self.size) > parse_size(a.rdflib_max):
                     self.note(f"rdflib-endpoint skipped at {self.size} (--rdflib-max "
@@ -192,7 +197,8 @@ class Phase:
                 loads["rdflib"] = {"load_s": server.ready_s, "disk_mb": None}
             else:
                 raise SystemExit(f"unknown server {name!r}")
-            loads.setdefault(name, dict(loads.get("ours", {})))  # ours-gthread: same store
+            same = "oxigraph-opt" if name.startswith("oxigraph") else "ours"  # same store
+            loads.setdefault(name, dict(loads.get(same, {})))
             loads[name]["ready_s"] = server.ready_s
             self.servers[name] = server
             self.sampler.watch(name, server.pid)
@@ -421,7 +427,8 @@ def _ratios(size: dict, a: str, b: str) -> dict[str, tuple[float, float, float]]
 
 def _size_md(size: dict, targets: dict) -> list[str]:
     names = [n for n in ("ours", "ours-gunicorn", "ours-gthread", "oxigraph", "oxigraph-opt",
-                         "rdflib") if n in size["loads"] or n in size["pss_peak_mb"]]
+                         "oxigraph-opt-jemalloc", "rdflib")
+             if n in size["loads"] or n in size["pss_peak_mb"]]
     bases = [n for n in names if n.startswith("oxigraph")]
     ours = [(o, b) for o in names if o.startswith("ours") for b in bases]  # compared pairs
     kinds = size["kinds"]
@@ -773,7 +780,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="100k,1m", help="data sizes (100k,1m,10m)")
     ap.add_argument("--with-10m", action="store_true", help="add the 10M file")
     ap.add_argument("--servers", help="comma list of ours, ours-gunicorn, ours-gthread, "
-                    "oxigraph, oxigraph-opt (store compacted by `oxigraph optimize`), rdflib "
+                    "oxigraph, oxigraph-opt (store compacted by `oxigraph optimize`), "
+                    "oxigraph-opt-jemalloc (that, with jemalloc preloaded), rdflib "
                     "(default: ours,oxigraph,oxigraph-opt,rdflib; with --quick ours,oxigraph)")
     ap.add_argument("--threads", type=int, default=2, help="threads per worker (ours-gthread)")
     ap.add_argument("--queries", default="", help="comma list of query names (default: all)")

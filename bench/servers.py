@@ -184,11 +184,20 @@ def start_ours_gunicorn(store_dir: Path, log: Path, *, gthread: int = 0,
                    env={"OWL40_STORE": str(store_dir), **(env or {})}).wait()
 
 
-def start_oxigraph(location: Path, log: Path, *, name: str = "oxigraph") -> Server:
+def start_oxigraph(location: Path, log: Path, *, name: str = "oxigraph",
+                   jemalloc: bool = False) -> Server:
     port = free_port()
     cmd = [str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(location),
            "--bind", f"127.0.0.1:{port}"]
-    return _launch(name, cmd, f"http://127.0.0.1:{port}/query", log).wait()
+    env = None
+    if jemalloc:
+        from api.cli import find_jemalloc
+
+        lib = find_jemalloc()
+        if lib is None:
+            raise RuntimeError("jemalloc is missing: apt-get install libjemalloc2")
+        env = {"LD_PRELOAD": lib}
+    return _launch(name, cmd, f"http://127.0.0.1:{port}/query", log, env=env).wait()
 
 
 def launch_rdflib(data: Path, log: Path) -> Server:
