@@ -30,7 +30,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     if isinstance(store, EmbeddedStore):
         app.extensions[ENGINE_KEY] = QueryEngine(
             str(store.path), timeout=resolved["QUERY_TIMEOUT"], max_engines=resolved["ENGINES"],
-            fast_path_max=resolved["FAST_PATH_MAX"])
+            fast_path_max=resolved["FAST_PATH_MAX"], open_version=store.read_version)
     errors.init_app(app)
     # Reads are open to every origin (other regions' browser apps), without credentials;
     # the curators' update endpoint is not listed, so browsers cannot call it cross-origin.

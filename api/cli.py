@@ -153,7 +153,6 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int,
     from granian import Granian
     from granian.constants import Interfaces
 
-    settings = {**settings, "ENGINES": threads}
     if settings["ALLOCATOR"] == "jemalloc":
         _preload_jemalloc()
     # The workers build the app from the environment (api/wsgi.py): hand the resolved settings on.

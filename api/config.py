@@ -29,8 +29,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "FAST_PATH_MAX": (0.5, "Seconds under which a query answered by a killable engine process "
                            "is afterwards evaluated in the web worker (same store version); "
                            "0 = always use the engine process."),
-    "ENGINES": (2, "Engine processes per web worker at most, one per concurrent first-seen query "
-                   "(owl40 serve sets it to --threads)."),
+    "ENGINES": (1, "Engine processes per web worker; each runs one first-seen query at a "
+                   "time (more: more concurrent first-seen queries, 40-60 MB each at 1M)."),
     "ALLOCATOR": ("jemalloc", "Memory allocator of the server's worker processes: jemalloc "
                               "(preloaded by owl40 serve when installed) or system."),
     "MAX_ROWS": (10000, "Most result rows one query returns; the response says when it cut."),

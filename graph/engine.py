@@ -26,7 +26,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,7 +215,8 @@ class QueryEngine:
     queries proven fast on the current store version (see the module docstring)."""
 
     def __init__(self, store_dir: str, *, timeout: float, max_engines: int = 4,
-                 fast_path_max: float = 0.5, proven_size: int = 4096) -> None:
+                 fast_path_max: float = 0.5, proven_size: int = 4096,
+                 open_version: Callable[[str], Any] | None = None) -> None:
         self.store_dir = store_dir
         self.timeout = timeout
         self.max_engines = max_engines
@@ -228,6 +229,7 @@ class QueryEngine:
         self._proven: OrderedDict[QueryJob, None] = OrderedDict()
         self._proven_version: str | None = None
         self._local: tuple[str, int, Any] | None = None  # (version, pid, read-only store)
+        self._open_version = open_version  # e.g. EmbeddedStore.read_version: one open store
         self._lock = threading.Lock()
         self.answered = {"engine": 0, "inline": 0}  # requests per path, for /health and tests
 
@@ -257,8 +259,10 @@ class QueryEngine:
             return local[2]
         import pyoxigraph
 
+        target = os.path.realpath(os.path.join(self.store_dir, version))
         with self._lock:
-            store = pyoxigraph.Store.read_only(os.path.join(self.store_dir, version))
+            opener = self._open_version or pyoxigraph.Store.read_only
+            store = opener(target)
             self._local = (version, os.getpid(), store)
         return store
 

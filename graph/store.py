@@ -311,11 +311,16 @@ class EmbeddedStore(Store):
             raise StoreError("the store is closed")
         if self._writer is not None:
             return self._writer
-        target = self.current_version
-        if self._reader is None or self._reader_target != target:
-            self._reader = ox.Store.read_only(target)
-            self._reader_target = target
-        return self._reader
+        return self.read_version(self.current_version)
+
+    def read_version(self, target: str) -> ox.Store:
+        """A read-only view of the version in directory ``target``, shared with ``store``
+        (one RocksDB instance per process: each holds its own caches and index blocks)."""
+        reader = self._reader
+        if reader is None or self._reader_target != target:
+            reader = ox.Store.read_only(target)
+            self._reader, self._reader_target = reader, target
+        return reader
 
     def query(self, sparql: str) -> QueryResult:
         try:
