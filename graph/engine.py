@@ -210,8 +210,8 @@ def _engine_main(conn: Any, store_dir: str) -> None:
 # -- worker side ---------------------------------------------------------------------------
 
 class QueryEngine:
-    """Engine processes for one web worker (a sync worker uses one; a threaded server up to
-    ``max_engines``, further requests wait until the deadline), plus the in-process path for
+    """Engine processes for one web worker (up to ``max_engines``, started when first needed;
+    further first-seen queries wait for one until their deadline), plus the in-process path for
     queries proven fast on the current store version (see the module docstring)."""
 
     def __init__(self, store_dir: str, *, timeout: float, max_engines: int = 4,
