@@ -231,7 +231,7 @@ class QueryEngine:
         self._local: tuple[str, int, Any] | None = None  # (version, pid, read-only store)
         self._open_version = open_version  # e.g. EmbeddedStore.read_version: one open store
         self._lock = threading.Lock()
-        self.answered = {"engine": 0, "inline": 0}  # requests per path, for /health and tests
+        self.answered = {"engine": 0, "inline": 0}  # requests per path (tests, monitoring)
 
     def version(self) -> str | None:
         """The store version queries run on now (the target of the ``current`` link)."""
