@@ -30,6 +30,9 @@ from graph.errors import InputError
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 PASS = None  # "let the Flask app answer"
+# what browsers (YASGUI), SPARQLWrapper and curl send for a form; anything else goes to Flask
+FORM_TYPES = {FORM_TYPE, f"{FORM_TYPE}; charset=UTF-8", f"{FORM_TYPE}; charset=utf-8",
+              f"{FORM_TYPE};charset=UTF-8", f"{FORM_TYPE};charset=utf-8"}
 
 
 class SparqlFastPath:
@@ -116,7 +119,7 @@ class SparqlFastPath:
         method = environ.get("REQUEST_METHOD")
         if method == "GET":
             raw: str | bytes = environ.get("QUERY_STRING", "")
-        elif method == "POST" and environ.get("CONTENT_TYPE") == FORM_TYPE \
+        elif method == "POST" and environ.get("CONTENT_TYPE") in FORM_TYPES \
                 and not environ.get("QUERY_STRING"):
             raw = self._read_body(environ)
         else:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import quote
 
 import pytest
 
@@ -112,6 +113,11 @@ def test_fast_path_answers_exactly_like_the_flask_view(app):
     # the row cap cut PROJECTS (16 projects, cap 5): said on both paths
     cut = _post(client, PROJECTS)
     assert cut.headers["Results-Truncated"] == "true" and len(cut.json["results"]["bindings"]) == 5
+    # a browser's form (charset given) takes the fast path too
+    before = engine.answered["inline"]
+    browser = client.post("/sparql", data=f"query={quote(PROJECTS)}", headers={"Accept": JSON},
+                          content_type="application/x-www-form-urlencoded; charset=UTF-8")
+    assert browser.data == cut.data and engine.answered["inline"] == before + 1
     # GET with the same query and Accept is the same job: answered in process at once
     before = engine.answered["inline"]
     got = client.get("/sparql", query_string={"query": PROJECTS}, headers={"Accept": JSON})
