@@ -627,7 +627,7 @@ def profile(args: argparse.Namespace) -> str:
     # The engine-process path, layer by layer: the in-process fast path is switched off here.
     ctx = {"app": create_app({"STORE": str(work / "ours"), "FAST_PATH_MAX": 0}),
            "store": ox.Store.read_only(str((work / "ours" / "current").resolve())),
-           "engine": QueryEngine(str(work / "ours"), timeout=30),
+           "engine": QueryEngine(str(work / "ours"), timeout=30, fast_path_max=0),
            "ours": srv.start_ours_gunicorn(work / "ours", work / "ours.log",
                                            env={"OWL40_FAST_PATH_MAX": "0"}),
            "oxigraph": srv.start_oxigraph(work / "oxigraph", work / "oxigraph.log"),
@@ -766,7 +766,6 @@ def _profile_one(name: str, text: str, ctx: dict, n: int) -> list[str]:
            "| where | CPU µs/request |", "|---|---|",
            f"| fast path in process (WSGI call, evaluation included; glibc malloc here) | "
            f"{fast:,.0f} |",
-           f"| fast path minus pyoxigraph evaluation | {fast - m['inproc'][1]:,.0f} |",
            f"| **owl40 serve, all processes** (over HTTP, a new connection per request) | "
            f"**{prod:,.0f}** |",
            f"| owl40 serve / Oxigraph | {prod / oxi_cpu:.2f} |" if oxi_cpu else "| — | — |",
