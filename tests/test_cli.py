@@ -198,10 +198,11 @@ def test_check_of_an_empty_store_exits_2(tmp_path: Path) -> None:
 
 
 @pytest.mark.live
-def test_serve_answers_health(loaded: Path) -> None:
+@pytest.mark.parametrize("server", [[], ["--dev"]], ids=["granian", "dev"])
+def test_serve_answers_health(loaded: Path, server: list[str]) -> None:
     expected, port = count(loaded), free_port()
     process = subprocess.Popen([sys.executable, "-m", "api.cli", "--store", str(loaded),
-                                "serve", "--port", str(port)], stdout=subprocess.DEVNULL,
+                                "serve", "--port", str(port), *server], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, cwd=Path(__file__).parent.parent)
     try:
         deadline = time.monotonic() + 20
