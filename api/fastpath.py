@@ -28,7 +28,6 @@ from graph.engine import PROVEN_MAX_TEXT, QueryEngine
 from graph.errors import InputError
 
 StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 PASS = None  # "let the Flask app answer"
 # what browsers (YASGUI), SPARQLWrapper and curl send for a form; anything else goes to Flask
 FORM_TYPES = {FORM_TYPE, f"{FORM_TYPE}; charset=UTF-8", f"{FORM_TYPE}; charset=utf-8",

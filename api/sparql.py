@@ -43,15 +43,14 @@ def _limits() -> dict[str, Any]:
 def inspect_request(text: str, cfg: Mapping[str, Any]) -> Inspection:
     """The guard: size, nesting and SERVICE policy, before any engine sees the text."""
     insp = inspect_query(text, max_length=cfg["MAX_QUERY_LENGTH"], max_depth=cfg["MAX_NESTING"])
-    if insp.services:
-        allowed = cfg["SERVICE_ALLOWLIST"].split()
-        for target in insp.services:
-            if target.startswith(("?", "$")):
-                raise QueryRejected(f"SERVICE {target}: federated queries must name their endpoint")
-            if not any(target.startswith(prefix) for prefix in allowed):
-                raise QueryRejected(
-                    f"SERVICE <{target}> is refused: this endpoint calls no other endpoint"
-                    + (" outside its allow-list" if allowed else " (federation is switched off)"))
+    allowed = cfg["SERVICE_ALLOWLIST"].split()
+    for target in insp.services:
+        if target.startswith(("?", "$")):
+            raise QueryRejected(f"SERVICE {target}: federated queries must name their endpoint")
+        if not any(target.startswith(prefix) for prefix in allowed):
+            raise QueryRejected(
+                f"SERVICE <{target}> is refused: this endpoint calls no other endpoint"
+                + (" outside its allow-list" if allowed else " (federation is switched off)"))
     return insp
 
 

@@ -161,7 +161,7 @@ def _launch(name: str, cmd: list[str], url: str, log: Path, *,
     return Server(name, url, proc, log, launched=time.perf_counter())
 
 
-def start_ours(store_dir: Path, log: Path, *, gthread: int = 0) -> Server:
+def start_ours(store_dir: Path, log: Path) -> Server:
     """The production command, ``owl40 serve`` (granian, 2 workers x 2 threads)."""
     port = free_port()
     cmd = [str(VENV_BIN / "owl40"), "--store", str(store_dir), "serve", "--port", str(port),

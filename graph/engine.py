@@ -144,11 +144,11 @@ def _start(store: Any, job: QueryJob) -> tuple[str, Any, Any]:
 
 def _buffered(store: Any, job: QueryJob, kind: str, result: Any, fmt: Any
               ) -> tuple[QueryOutcome, bytes]:
-    """Serialise the whole result (bounded by the cap) and tell whether the cap cut it."""
+    """Serialise the whole result and, when the cap bounds it, tell whether the cap cut it."""
     body = result.serialize(format=fmt)
-    rows = _count_rows(body, job.media_type) if kind == "solutions" else None
+    rows = _count_rows(body, job.media_type) if kind == "solutions" and job.capped else None
     truncated = False
-    if job.capped and rows is not None and rows >= job.cap:
+    if rows is not None and rows >= job.cap:
         text = job.query.rstrip()
         probe = store.query(text[: text.rfind("LIMIT")] + f"LIMIT 1 OFFSET {job.cap}",
                             **_kwargs(job))

@@ -11,11 +11,13 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import requests
 
 from api.config import load_settings
+from bench.servers import tree
 from graph.store import load_project, open_store
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
@@ -24,7 +26,12 @@ PROJECTS = ("PREFIX regio: <https://w3id.org/regio-kg/ontology#> "
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-PIDS: dict[str, tuple[str, int]] = {}  # server URL -> (server name, main process id)
+class Served(NamedTuple):
+    """A running server: its /sparql URL, which server it is, its main process."""
+
+    url: str
+    name: str
+    pid: int
 
 
 def _free_port() -> int:
@@ -60,9 +67,8 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
         assert time.monotonic() < deadline, f"{request.param} did not come up"
         time.sleep(0.3)
-    PIDS[url] = (request.param, proc.pid)
     try:
-        yield url
+        yield Served(url, request.param, proc.pid)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -83,47 +89,30 @@ def _projects(url: str) -> int:
 
 def test_several_workers_answer_concurrently(server):
     with ThreadPoolExecutor(8) as pool:
-        counts = list(pool.map(lambda _: _projects(server), range(40)))
+        counts = list(pool.map(lambda _: _projects(server.url), range(40)))
     assert counts == [16] * 40
 
 
 def test_a_query_past_the_timeout_does_not_block_the_other_worker(server):
     with ThreadPoolExecutor(2) as pool:
-        heavy = pool.submit(requests.get, server, params={"query": HEAVY}, timeout=60)
+        heavy = pool.submit(requests.get, server.url, params={"query": HEAVY}, timeout=60)
         time.sleep(0.5)
-        assert _projects(server) == 16
+        assert _projects(server.url) == 16
         assert not heavy.done()  # the other worker answered while the heavy query still ran
         response = heavy.result()
     assert response.status_code == 503 and "timeout" in response.json()["message"]
-    assert [_projects(server) for _ in range(4)] == [16] * 4
-
-
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            pid, rest = stat.read_text().split(" ", 1)
-        except OSError:
-            continue
-        children.setdefault(int(rest.rsplit(")", 1)[1].split()[1]), []).append(int(pid))
-    out, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
+    assert [_projects(server.url) for _ in range(4)] == [16] * 4
 
 
 def test_owl40_serve_preloads_jemalloc_into_its_workers(server):
     from api.cli import find_jemalloc
 
-    name, root = PIDS[server]
-    if name != "granian":
+    if server.name != "granian":
         pytest.skip("gunicorn is started as it is; only owl40 serve preloads jemalloc")
     assert find_jemalloc(), "make install puts libjemalloc2 on the machine"
-    _projects(server)  # the workers have answered
+    _projects(server.url)  # the workers have answered
     maps = []
-    for pid in _descendants(root):
+    for pid in tree(server.pid)[1:]:  # workers and their engine processes
         try:
             maps.append(Path(f"/proc/{pid}/maps").read_text())
         except OSError:
