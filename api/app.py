@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, current_app, jsonify
 from flask_cors import CORS
 
-from api import errors
+from api import errors, security
 from api.config import load_settings
 from graph.engine import QueryEngine
 from graph.store import EmbeddedStore, Store, open_store
@@ -32,6 +32,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
             str(store.path), timeout=resolved["QUERY_TIMEOUT"], max_engines=resolved["ENGINES"],
             fast_path_max=resolved["FAST_PATH_MAX"], open_version=store.read_version)
     errors.init_app(app)
+    security.init_app(app)
     # Reads are open to every origin (other regions' browser apps), without credentials;
     # the curators' update endpoint is not listed, so browsers cannot call it cross-origin.
     CORS(app, resources={r"^/(?!sparql/update).*": {"origins": "*"}},
@@ -52,7 +53,8 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         # the headers flask-cors adds to every read response, for the fast path's answers
         cors = [("Access-Control-Allow-Origin", "*"),
                 ("Access-Control-Expose-Headers", ", ".join(sorted(EXPOSED_HEADERS)))]
-        app.wsgi_app = SparqlFastPath(app, engine, str(store.path), cors)  # type: ignore[method-assign]
+        app.wsgi_app = SparqlFastPath(  # type: ignore[method-assign]
+            app, engine, str(store.path), cors + list(security.COMMON_HEADERS))
 
     @app.get("/health")
     def health() -> Any:

@@ -39,6 +39,10 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SERVICE_ALLOWLIST": ("", "Space-separated endpoint IRI prefixes SERVICE may call; "
                               "empty = federated queries refused."),
     "UPDATE_TOKEN": ("", "Bearer token of the curators' update endpoint; empty = disabled."),
+    "LOAD_ALLOWLIST": ("", "Space-separated http(s) IRI prefixes the update endpoint's LOAD "
+                           "may fetch; empty = LOAD refused."),
+    "TRUSTED_HOSTS": ("", "Space-separated host names the web app answers to (others: 400); "
+                          "empty = any Host header."),
     "PUBLIC_URL": ("", "Public URL of the web app, for links in VoID, DCAT, the sitemap and "
                        "the dumps; empty = BASE_IRI (w3id redirects there)."),
     "PUBLISHER_NAME": ("OWL 4.0 knowledge graph project",

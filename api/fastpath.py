@@ -19,7 +19,9 @@ from urllib.parse import parse_qsl
 
 from flask import Flask
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.exceptions import SecurityError
 from werkzeug.http import parse_accept_header
+from werkzeug.wsgi import get_host
 
 from api import formats
 from api.protocol import FORM_TYPE, ProtocolRequest
@@ -112,6 +114,11 @@ class SparqlFastPath:
     def _try(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
         if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:
             return PASS
+        if self.cfg["TRUSTED_HOSTS"] is not None:
+            try:
+                get_host(environ, self.cfg["TRUSTED_HOSTS"])
+            except SecurityError:
+                return PASS  # the Flask app answers 400
         version = self.engine.version()
         if version is None:
             return PASS

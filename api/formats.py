@@ -90,7 +90,12 @@ def negotiate(accept: MIMEAccept, offered: tuple[Format, ...], *,
             if mt not in owner:
                 candidates.append(mt)
                 owner[mt] = fmt
-    best = accept.best_match(candidates)
+    # canonical types first, so a wildcard ("text/*") picks CSV rather than the alias text/xml;
+    # an alias wins only when the client names it with a higher quality
+    best = accept.best_match([f.media_type for f in offered])
+    alias = accept.best_match(candidates)
+    if alias is not None and (best is None or accept.quality(alias) > accept.quality(best)):
+        best = alias
     if best is None:
         raise NotAcceptable(offered)
     # "*/*" matches the first candidate: that is the offered default, as intended

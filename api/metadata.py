@@ -31,6 +31,7 @@ from flask import (
 
 from api.app import get_store
 from api.formats import HTML, RDF, Format, NotAcceptable, UnknownFormat, negotiate
+from api.security import move_styles
 from graph import svg, viz
 from graph.catalog import METADATA_PREFIXES, dataset_descriptions, dataset_titles
 from graph.dumps import DUMPS, current_release, dump_path, read_releases, store_marker
@@ -315,8 +316,18 @@ def ontology(ext: str | None = None, version: str | None = None) -> Response:
     etag = f"ontology-{current}-{_content_tag(files)}-{fmt.name}"
     if fmt is HTML:
         html = ontology_html(files, current_app.config["CACHE_DIR"])
-        return _finish(Response(html, mimetype="text/html"), etag)
+        css_href = f"{request.script_root}/ontology.css?v={_content_tag(files)}"
+        return _finish(Response(move_styles(html, css_href)[0], mimetype="text/html"), etag)
     return _rdf(triples, fmt, etag)
+
+
+@bp.get("/ontology.css")
+def ontology_css() -> Response:
+    """The stylesheet of pyLODE's ontology page (moved out of the page for the CSP)."""
+    files = ontology_files(current_app.config["ONTOLOGY_DIR"])
+    css = move_styles(ontology_html(files, current_app.config["CACHE_DIR"]), "")[1]
+    return _finish(Response(css, mimetype="text/css"), f"ontology-css-{_content_tag(files)}",
+                   vary=False)
 
 
 @bp.get("/shapes")

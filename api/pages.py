@@ -222,17 +222,22 @@ def _conditional(response: Response, fmt: Format) -> Response:
 def home() -> Response:
     row = get_store().query(stats_query()).rows
     stats = {k: int(v.value) for k, v in (row[0] if row else {}).items()}
-    plans = plan_iris(get_store())
     return render_page("pages/home.html", stats=stats, pictures=PICTURES["home"],
-                       plan_href=links().local(plans[0]) if plans else None, title="OWL 4.0")
+                       plan_href=_plan_href(), title="OWL 4.0")
+
+
+def _plan_href() -> str | None:
+    """The page of the first action plan that has one on this server."""
+    mapping = links()
+    return next((href for iri in plan_iris(get_store()) if (href := mapping.local(iri))), None)
 
 
 @bp.get("/plan")
 def plan() -> Response:
-    plans = plan_iris(get_store())
-    if not plans:
+    href = _plan_href()
+    if href is None:
         abort(404)
-    return redirect(links().local(plans[0]) or "/", 303)
+    return redirect(href, 303)
 
 
 @bp.get("/projects")

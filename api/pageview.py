@@ -39,14 +39,19 @@ class Links:
         self.base, self.root = base_iri, root if root.endswith("/") else root + "/"
 
     def local(self, iri: str) -> str | None:
-        """The URL on this server of a published IRI, else None."""
+        """The URL on this server of a published IRI, else None (also for an IRI whose rest
+        would make a protocol-relative link, ``{base}//host/x``)."""
         if iri.startswith(self.base):
             rest = iri[len(self.base):]
+            if rest.startswith(("/", "\\")) or "\\" in rest:
+                return None
             if rest.startswith(("id/", "graph/")):
                 rest = "doc/" + rest.removeprefix("id/")
             return self.root + rest
         if iri.startswith(VOCAB_BASE):
             rest = iri[len(VOCAB_BASE):]
+            if rest.startswith(("/", "\\")) or "\\" in rest:
+                return None
             if rest == "code" or rest.startswith("code/"):
                 return self.root + "doc/" + rest
             return self.root + rest

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 from flask import Request
 
@@ -45,9 +46,26 @@ def _one(values: list[str], name: str) -> str | None:
     return values[0] if values else None
 
 
+def _utf8(raw: bytes, what: str, *, form: bool) -> None:
+    """Refuse a request whose text is not UTF-8 (werkzeug would put U+FFFD in its place)."""
+    try:
+        text = raw.decode("utf-8")
+        if form:
+            parse_qsl(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError as exc:
+        bad = exc.object[exc.start:exc.start + 1]
+        where = f" at byte {exc.start}" if exc.object is raw else ""
+        raise ProtocolError(f"the {what} is not valid UTF-8 (byte 0x{bad.hex().upper()}{where}); "
+                            "SPARQL requests are UTF-8, percent-encoded in URLs and forms "
+                            f"({PROTOCOL})") from None
+
+
 def read_request(req: Request, *, operation: str) -> ProtocolRequest:
     """Extract the query (or update) and its dataset from GET parameters, a form or a body."""
     params = req.args
+    _utf8(req.query_string, "request URL", form=True)
+    if req.method == "POST":
+        _utf8(req.get_data(), f"{operation} body", form=req.mimetype == FORM_TYPE)
     text: str | None
     if req.method in ("GET", "HEAD"):
         if operation == "update":

@@ -24,7 +24,7 @@ from api.errors import json_error
 from api.protocol import ProtocolError, ProtocolRequest, check_graph_iris, data_version, etag_for
 from api.protocol import read_request as read_protocol_request
 from graph.engine import EngineTimeout, QueryJob
-from graph.guard import Inspection, QueryRejected, cap_limit, inspect_query
+from graph.guard import Inspection, QueryRejected, cap_limit, inspect_query, resolve_iri
 from graph.sparql import query_syntax_error
 from graph.store import EmbeddedStore
 
@@ -44,9 +44,12 @@ def inspect_request(text: str, cfg: Mapping[str, Any]) -> Inspection:
     """The guard: size, nesting and SERVICE policy, before any engine sees the text."""
     insp = inspect_query(text, max_length=cfg["MAX_QUERY_LENGTH"], max_depth=cfg["MAX_NESTING"])
     allowed = cfg["SERVICE_ALLOWLIST"].split()
-    for target in insp.services:
-        if target.startswith(("?", "$")):
-            raise QueryRejected(f"SERVICE {target}: federated queries must name their endpoint")
+    for written in insp.services:
+        if written.startswith(("?", "$")):
+            raise QueryRejected(f"SERVICE {written}: federated queries must name their endpoint")
+        target = resolve_iri(written, insp, cfg["BASE_IRI"])
+        if target is None:
+            raise QueryRejected(f"SERVICE {written}: the prefix is not declared")
         if not any(target.startswith(prefix) for prefix in allowed):
             raise QueryRejected(
                 f"SERVICE <{target}> is refused: this endpoint calls no other endpoint"
@@ -118,7 +121,8 @@ def prepare(cfg: Mapping[str, Any], store_dir: str | None, preq: ProtocolRequest
     if insp.form in ("SELECT", "CONSTRUCT", "DESCRIBE"):
         text, capped = cap_limit(text, insp, cap)
         headers["Results-Row-Cap"] = str(cap)
-    job = QueryJob(text, fmt.media_type, preq.default_graphs, preq.named_graphs, capped, cap)
+    job = QueryJob(text, fmt.media_type, preq.default_graphs, preq.named_graphs, capped, cap,
+                   base_iri=cfg["BASE_IRI"])
     return Prepared(job, fmt, headers, etag)
 
 
@@ -168,7 +172,8 @@ def content_type(fmt: formats.Format) -> str:
 def _proxy(preq: ProtocolRequest, fmt: formats.Format, headers: dict[str, str]) -> Response:
     """Remote store: forward the query with the negotiated Accept, within the timeout."""
     cfg = current_app.config
-    data: list[tuple[str, str]] = [("query", preq.text or "")]
+    # relative IRIs resolve against BASE_IRI here too (on the same line: positions stay)
+    data: list[tuple[str, str]] = [("query", f"BASE <{cfg['BASE_IRI']}> {preq.text or ''}")]
     data += [("default-graph-uri", g) for g in preq.default_graphs]
     data += [("named-graph-uri", g) for g in preq.named_graphs]
     try:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import multiprocessing as mp
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -44,6 +45,7 @@ class QueryJob:
     named_graphs: tuple[str, ...] = ()
     capped: bool = False        # the query text was rewritten with LIMIT cap
     cap: int = 0
+    base_iri: str | None = None  # relative IRIs in the query resolve against it
 
 
 @dataclass
@@ -120,21 +122,49 @@ def _open(store_dir: str, opened: tuple[str, Any] | None) -> tuple[str, Any]:
 
 
 def _kwargs(job: QueryJob) -> dict[str, Any]:
+    """The query's options: base IRI and the protocol's dataset, which replaces the query's
+    FROM / FROM NAMED as a whole (SPARQL 1.1 Protocol 2.1.4: a dataset given with default
+    graphs only has no named graphs, and the other way round)."""
     import pyoxigraph
 
-    kwargs: dict[str, Any] = {}
-    if job.default_graphs:
+    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
+    if job.default_graphs or job.named_graphs:
         kwargs["default_graph"] = [pyoxigraph.NamedNode(g) for g in job.default_graphs]
-    if job.named_graphs:
         kwargs["named_graphs"] = [pyoxigraph.NamedNode(g) for g in job.named_graphs]
     return kwargs
+
+
+_UNKNOWN_FUNCTION = re.compile(r"^The custom function <([^>]*)> is not supported$")
+MAX_UNKNOWN_FUNCTIONS = 64
+
+
+def _unbound(*_args: Any) -> None:
+    """An unknown extension function: every call is an expression error (SPARQL 1.1
+    section 17.6), so a BIND leaves its variable unbound and a FILTER drops the row."""
+    return None
+
+
+def run_query(store: Any, text: str, job: QueryJob) -> Any:
+    """``store.query`` with the job's options; a call of a function the engine does not know
+    is an expression error rather than a failure of the whole query."""
+    import pyoxigraph
+
+    unknown: dict[Any, Any] = {}
+    while True:
+        try:
+            return store.query(text, custom_functions=unknown or None, **_kwargs(job))
+        except RuntimeError as exc:
+            match = _UNKNOWN_FUNCTION.match(str(exc))
+            if match is None or len(unknown) >= MAX_UNKNOWN_FUNCTIONS:
+                raise
+            unknown[pyoxigraph.NamedNode(match[1])] = _unbound
 
 
 def _start(store: Any, job: QueryJob) -> tuple[str, Any, Any]:
     """Evaluate ``job``: (kind, results, serialisation format)."""
     import pyoxigraph
 
-    result = store.query(job.query, **_kwargs(job))
+    result = run_query(store, job.query, job)
     if isinstance(result, pyoxigraph.QueryBoolean):
         return "boolean", result, pyoxigraph.QueryResultsFormat.from_media_type(job.media_type)
     if isinstance(result, pyoxigraph.QuerySolutions):
@@ -150,8 +180,7 @@ def _buffered(store: Any, job: QueryJob, kind: str, result: Any, fmt: Any
     truncated = False
     if rows is not None and rows >= job.cap:
         text = job.query.rstrip()
-        probe = store.query(text[: text.rfind("LIMIT")] + f"LIMIT 1 OFFSET {job.cap}",
-                            **_kwargs(job))
+        probe = run_query(store, text[: text.rfind("LIMIT")] + f"LIMIT 1 OFFSET {job.cap}", job)
         truncated = any(True for _ in probe)
     return QueryOutcome(kind=kind, truncated=truncated, rows=rows), body
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from urllib.parse import urljoin
 
 from graph.errors import InputError
 
 _IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+# a prefixed name (SPARQL PNAME_LN / PNAME_NS, loosely: the engine checks the exact grammar)
+_PNAME = re.compile(r"(?:[^\W\d_][\w.\-]*)?:(?:[\w\-:%]|\\.|\.(?=[\w\-:%]))*")
 _STRING_STARTS = ('"""', "'''", '"', "'")
 
 QUERY_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
@@ -36,7 +39,9 @@ class Inspection:
 
     form: str | None = None                       # SELECT, ASK, ..., INSERT, ... (upper case)
     max_depth: int = 0
-    services: list[str] = field(default_factory=list)  # IRIs (or '?var') after SERVICE
+    services: list[str] = field(default_factory=list)  # <IRI>, prefixed name or ?var after SERVICE
+    prefixes: dict[str, str] = field(default_factory=dict)  # PREFIX declarations (name: IRI)
+    base: str | None = None                        # the last BASE declaration
     top_limit: tuple[int, int, int] | None = None  # (value, start, end) of a depth-0 LIMIT number
     top_values: bool = False                       # a trailing VALUES clause (depth 0)
     length: int = 0
@@ -88,6 +93,7 @@ def _inspect_cached(text: str, max_length: int, max_depth: int) -> Inspection:
     depth, i, n = 0, 0, len(text)
     expect_service_target = False
     last_word = ""
+    declaring: str | None = None  # "BASE", or "PREFIX" / the prefix being declared
     while i < n:
         ch = text[i]
         if ch in " \t\r\n":
@@ -99,8 +105,20 @@ def _inspect_cached(text: str, max_length: int, max_depth: int) -> Inspection:
             i = _skip_string(text, i)
         elif ch == "<" and (m := _IRI.match(text, i)):
             if expect_service_target:
-                out.services.append(m.group(0)[1:-1])
+                out.services.append(m.group(0))
                 expect_service_target = False
+            if declaring == "BASE":
+                out.base = m.group(0)[1:-1]
+            elif declaring not in (None, "PREFIX"):
+                out.prefixes[declaring] = m.group(0)[1:-1]
+            declaring = None
+            i = m.end()
+        elif (ch == ":" or ch.isalpha()) and (m := _PNAME.match(text, i)):
+            if expect_service_target:
+                out.services.append(m.group(0))
+                expect_service_target = False
+            declaring = m.group(0)[:-1] if declaring == "PREFIX" else None
+            last_word = ""
             i = m.end()
         elif ch in "({[":
             depth += 1
@@ -126,6 +144,8 @@ def _inspect_cached(text: str, max_length: int, max_depth: int) -> Inspection:
                 out.form = word
             if word == "SERVICE":
                 expect_service_target = True
+            elif word in ("BASE", "PREFIX"):
+                declaring = word
             elif word == "VALUES" and depth == 0:
                 out.top_values = True
             last_word = word
@@ -140,6 +160,19 @@ def _inspect_cached(text: str, max_length: int, max_depth: int) -> Inspection:
             last_word = "" if not ch.isspace() else last_word
             i += 1
     return out
+
+
+def resolve_iri(ref: str, insp: Inspection, base_iri: str | None) -> str | None:
+    """The absolute IRI of an ``<IRI>`` or prefixed name written in the inspected text (relative
+    IRIs against its BASE, else ``base_iri``); None for an undeclared prefix."""
+    if ref.startswith("<"):
+        return urljoin(insp.base and urljoin(base_iri or "", insp.base) or base_iri or "",
+                       ref[1:-1])
+    prefix, _, local = ref.partition(":")
+    namespace = insp.prefixes.get(prefix)
+    if namespace is None:
+        return None
+    return resolve_iri(f"<{namespace}>", insp, base_iri) + re.sub(r"\\(.)", r"\1", local)
 
 
 def cap_limit(text: str, insp: Inspection, cap: int) -> tuple[str, bool]:

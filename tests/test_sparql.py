@@ -205,11 +205,6 @@ def test_protocol_status_codes(client):
     assert client.put("/sparql", data="x").status_code == 405
 
 
-def test_an_error_the_engine_raises_for_a_valid_query_is_a_4xx(client):
-    response = client.get("/sparql", query_string={"query": "SELECT (<urn:unknown:fn>(1) AS ?x) {}"})
-    assert response.status_code == 400 and "urn:unknown:fn" in response.json["message"]
-
-
 def test_head_and_options(client):
     head = client.head("/sparql", query_string={"query": PROJECTS})
     assert head.status_code == 200 and head.data == b"" and head.headers["ETag"]
