@@ -145,13 +145,20 @@ def test_a_local_link_is_never_protocol_relative(client):
 
 # -- SERVICE targets however they are written ---------------------------------------------------
 
-@pytest.mark.parametrize("query", [
-    "PREFIX e: <http://127.0.0.1:9/> SELECT * WHERE { SERVICE e:sparql { ?s ?p ?o } }",
-    "PREFIX : <http://127.0.0.1:9/> SELECT * WHERE { SERVICE SILENT :sparql { ?s ?p ?o } }",
-    "BASE <http://127.0.0.1:9/> SELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }",
-    "SELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }",
-])
-def test_service_targets_are_resolved_before_the_allow_list_check(client, query):
-    answer = client.get("/sparql", query_string={"query": query})
-    assert answer.status_code == 400 and "SERVICE" in answer.json["message"], answer.data
+ALLOWED = "https://query.wikidata.org/"
+INSIDE = f"{{ <{ALLOWED}entity/Q1> ?p ?o }}"  # an allow-listed IRI inside the SERVICE block
 
+
+@pytest.mark.parametrize("query", [
+    f"PREFIX e: <http://127.0.0.1:9/> SELECT * WHERE {{ SERVICE e:sparql {INSIDE} }}",
+    f"PREFIX : <http://127.0.0.1:9/> SELECT * WHERE {{ SERVICE SILENT :sparql {INSIDE} }}",
+    f"BASE <http://127.0.0.1:9/> SELECT * WHERE {{ SERVICE <sparql> {INSIDE} }}",
+])
+def test_service_targets_are_resolved_before_the_allow_list_check(tmp_path, query):
+    app = create_app({"STORE": str(tmp_path / "store"), "SERVICE_ALLOWLIST": ALLOWED})
+    try:
+        answer = app.test_client().get("/sparql", query_string={"query": query})
+        assert answer.status_code == 400, answer.data
+        assert "SERVICE <http://127.0.0.1:9/sparql> is refused" in answer.json["message"]
+    finally:
+        app.extensions["owl40_engine"].close()
