@@ -24,9 +24,11 @@ from api.errors import json_error
 from api.protocol import ProtocolError, ProtocolRequest, check_graph_iris, data_version, etag_for
 from api.protocol import read_request as read_protocol_request
 from graph.engine import EngineTimeout, QueryJob
-from graph.guard import Inspection, QueryRejected, cap_limit, inspect_query, resolve_iri
+from graph.errors import GraphError, InputError
+from graph.guard import QUERY_FORMS, Inspection, QueryRejected, cap_limit, inspect_query, resolve_iri
 from graph.sparql import query_syntax_error
-from graph.store import EmbeddedStore
+from graph.store import EmbeddedStore, Store
+from graph.updatepolicy import CONFIRM_PARAMETER, CONFIRM_VALUE, UpdatePlan, check_update
 
 bp = Blueprint("sparql", __name__)
 
@@ -218,12 +220,43 @@ def update() -> Response:
         response.headers["WWW-Authenticate"] = 'Bearer realm="owl40-update"'
         return response
     preq = read_protocol_request(request, operation="update")
-    insp = _inspect(preq.text or "")
-    if not insp.is_update:
+    text = preq.text or ""
+    insp = _inspect(text)
+    if insp.form in QUERY_FORMS:  # (an empty update, or one with only a prologue, is valid)
         raise ProtocolError("this is the update endpoint; send queries to /sparql")
-    changed = get_store().update(preq.text or "")
+    cfg, store = current_app.config, get_store()
+    confirmed = request.values.get(CONFIRM_PARAMETER) == CONFIRM_VALUE
+    plan = check_update(text, base_iri=cfg["BASE_IRI"], load_allowlist=cfg["LOAD_ALLOWLIST"].split(),
+                        confirmed=confirmed, graph_names=store.graph_names)
+    try:
+        # relative IRIs resolve against BASE_IRI (declared on line 1: positions stay); an
+        # update without operations (only a prologue) is valid and changes nothing
+        changed = (store.update(f"BASE <{cfg['BASE_IRI']}> {text}") if plan.operations
+                   else store.count_default())
+    except GraphError as exc:
+        return _update_failed(exc, plan, store)
     return jsonify(status=200, message="update applied; the default graph (the union of the "
                    "public named graphs) was recomputed", default_graph_triples=changed)
+
+
+def _update_failed(exc: GraphError, plan: UpdatePlan, store: Store) -> Response:
+    """400 for an update that failed while the store is fine (never showing what a LOAD
+    fetched: a parser's message quotes the document), 503 only when the store is down."""
+    try:
+        store.query("ASK {}")
+    except GraphError:
+        current_app.logger.error("update failed, store down: %s", exc)
+        return json_error(503, f"the store is not available: {exc}")
+    if plan.loads:
+        sources = ", ".join(f"<{s}>" for s in plan.loads)
+        what = ("is not RDF in a format this server reads" if isinstance(exc, InputError)
+                else "could not be fetched")
+        return json_error(400, f"LOAD failed: {sources} {what}; nothing was changed (the "
+                          "fetched content is not shown)", source="update")
+    if isinstance(exc, InputError):
+        raise exc
+    return json_error(400, f"the update could not be applied, nothing was changed: {exc}",
+                      source="update")
 
 
 @bp.errorhandler(ProtocolError)
