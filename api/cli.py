@@ -16,6 +16,7 @@ import click
 
 from api.config import load_settings
 from graph.errors import GraphError, InputError
+from graph.inputlimits import InputLimits
 from graph.rdfio import parse_file, quads_to_ntriples, to_rdflib_graph
 from graph.sparql import RESULT_FORMATS, run_query
 from graph.store import Store, load_files, load_project, open_store
@@ -102,7 +103,8 @@ def load(settings: Settings, files: tuple[Path, ...], graph: str | None) -> None
     with _errors(), _opened(settings) as store:
         try:
             if files:
-                report = load_files(store, files, graph=graph, progress=bars)
+                report = load_files(store, files, graph=graph, progress=bars,
+                                    limits=InputLimits.from_settings(settings))
             else:
                 report = load_project(store, settings, progress=lambda label, done, total:
                                       click.echo(f"[{done}/{total}] {label}", err=True))
@@ -199,18 +201,29 @@ def _preload_jemalloc() -> None:
     os.environ["LD_PRELOAD"] = f"{lib} {preload}".strip()
 
 
-def _read_query(text: str) -> tuple[str, str | None]:
-    """The query text and the file it came from (``.rq`` files and existing paths)."""
+def _read_query(text: str, max_bytes: int) -> tuple[str, str | None]:
+    """The query text and the file it came from (``.rq`` files and existing paths); a file
+    longer than ``max_bytes``, not UTF-8 or holding NUL bytes is refused."""
     try:
         is_file = text.endswith(".rq") or Path(text).is_file()
-    except OSError:  # a long query is not a valid file name
+    except (OSError, ValueError):  # a long query or one with NUL is not a file name
         is_file = False
     if not is_file:
         return text, None
     try:
-        return Path(text).read_text(encoding="utf-8"), text
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"{text}: cannot read the query file: {exc}")
+        with open(text, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        _fail(f"{text}: cannot read the query file: {exc.strerror or exc}")
+    if len(raw) > max_bytes:
+        _fail(f"{text}: the query file is longer than {max_bytes} bytes (MAX_QUERY_LENGTH)")
+    try:
+        query = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _fail(f"{text}: the query file is not UTF-8 (byte {exc.start})")
+    if "\x00" in query:
+        _fail(f"{text}: the query file holds a NUL byte (byte {query.index(chr(0))})")
+    return query, text
 
 
 @main.command()
@@ -220,7 +233,7 @@ def _read_query(text: str) -> tuple[str, str | None]:
 @click.pass_obj
 def query(settings: Settings, query_text: str, fmt: str) -> None:
     """Run a SPARQL query (text or a .rq file) against the store."""
-    sparql, source = _read_query(query_text)
+    sparql, source = _read_query(query_text, settings["MAX_QUERY_LENGTH"])
     with _errors(), _opened(settings) as store:
         try:
             output = run_query(store, sparql, fmt=fmt)
@@ -261,8 +274,9 @@ def validate_command(settings: Settings, files: tuple[Path, ...], lang: str, tur
 
     Exit 0 when the data conforms, 1 when it does not, 2 when a file is bad.
     """
+    limits = InputLimits.from_settings(settings)
     with _errors():
-        data = to_rdflib_graph([q for path in files for q in parse_file(path)])
+        data = to_rdflib_graph([q for path in files for q in parse_file(path, limits=limits)])
         report = _validate(settings, data)
         if output is not None:
             output.write_text(report.turtle(), encoding="utf-8")

@@ -36,6 +36,11 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "MAX_ROWS": (10000, "Most result rows one query returns; the response says when it cut."),
     "MAX_QUERY_LENGTH": (100000, "Longest accepted query or update, in bytes (413 beyond)."),
     "MAX_NESTING": (64, "Deepest accepted nesting of groups and brackets in a query."),
+    "INPUT_MAX_BYTES": (1 << 30, "Largest RDF input accepted from a file, in bytes after "
+                                 "decompression (a gzip bomb stops there)."),
+    "INPUT_MAX_BLANK_NODES": (100_000, "Most distinct blank nodes in one input file."),
+    "INPUT_MAX_DEPTH": (100, "Deepest nesting of blank nodes in one input file (nested [ ] or "
+                             "JSON-LD objects, and the items of one list)."),
     "SERVICE_ALLOWLIST": ("", "Space-separated endpoint IRI prefixes SERVICE may call; "
                               "empty = federated queries refused."),
     "UPDATE_TOKEN": ("", "Bearer token of the curators' update endpoint; empty = disabled."),

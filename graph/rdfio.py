@@ -24,6 +24,17 @@ import pyoxigraph as ox
 import rdflib
 
 from graph.errors import InputError, RDFSyntaxError, UnsupportedFormatError
+from graph.inputlimits import (
+    MIB,
+    IllTypedLiteral,
+    InputLimitError,
+    InputLimits,
+    JsonDepth,
+    bounded,
+    checked,
+    scanned,
+    too_large,
+)
 
 #: (label, done, total) callback, e.g. bytes read of a file being parsed.
 Progress = Callable[[str, int, int], None]
@@ -108,29 +119,87 @@ def _open(path: Path, progress: Progress | None) -> Iterator[IO[bytes]]:
 
 
 def parse_file(path: str | Path, *, format: str | ox.RdfFormat | None = None,
-               base_iri: str | None = None, progress: Progress | None = None) -> list[ox.Quad]:
-    """Parse one RDF file (format from the extension unless given; ``.gz`` transparently).
+               base_iri: str | None = None, progress: Progress | None = None,
+               limits: InputLimits | None = None) -> list[ox.Quad]:
+    """Parse one RDF file (format from the extension unless given; ``.gz`` transparently)
+    within ``limits`` (defaults: :class:`graph.inputlimits.InputLimits`).
 
     Raises RDFSyntaxError (file, line, column, what is wrong), UnsupportedFormatError or
-    InputError (unreadable file, remote JSON-LD context, XML DOCTYPE).
+    InputError (unreadable or empty file, remote JSON-LD context, XML DOCTYPE, a limit).
     """
+    return list(read_quads(path, format=format, base_iri=base_iri, progress=progress,
+                           limits=limits))
+
+
+def read_quads(path: str | Path, *, format: str | ox.RdfFormat | None = None,
+               base_iri: str | None = None, progress: Progress | None = None,
+               limits: InputLimits | None = None) -> Iterator[ox.Quad]:
+    """The quads of one RDF file as they are parsed (nothing is held in memory): the bytes
+    pass through :func:`graph.inputlimits.bounded`, the quads through ``checked``; a file
+    without any statement is an error."""
     path = Path(path)
     fmt = rdf_format(format) if format is not None else format_for_path(path)
+    limits = limits or InputLimits()
     source = str(path)
+    count = 0
     try:
         if fmt == ox.RdfFormat.RDF_XML:
             with _open(path, None) as fh:
-                _refuse_doctype(fh, source)
+                _refuse_doctype(bounded(fh, limits.max_bytes, source), source,
+                                max_depth=2 * limits.max_depth + 8)
         with _open(path, progress) as fh:
-            return list(ox.parse(fh, fmt, base_iri=base_iri, rename_blank_nodes=True))
+            stream = bounded(fh, limits.max_bytes, source)
+            reader: IO[bytes] = stream
+            if fmt == ox.RdfFormat.JSON_LD:
+                reader = json_stream = scanned(stream, JsonDepth(2 * limits.max_depth + 8, source))
+            try:
+                parsed = ox.parse(io.BufferedReader(reader, 1 << 16), fmt,  # type: ignore[arg-type]
+                                  base_iri=base_iri, rename_blank_nodes=True)
+                for quad in checked(parsed, limits, source):
+                    count += 1
+                    yield quad
+            except (SyntaxError, OSError, ValueError) as exc:
+                if stream.exceeded:  # the parser may wrap the reader's exception
+                    raise too_large(limits.max_bytes, source) from None
+                if fmt == ox.RdfFormat.JSON_LD and json_stream.error is not None:
+                    raise json_stream.error from None
+                raise exc
+    except IllTypedLiteral as exc:
+        exc.line, exc.column = _locate(path, exc.literal.value)
+        raise
+    except InputError:
+        raise
     except SyntaxError as exc:
         raise _syntax_error(exc, source) from None
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise RDFSyntaxError(f"not a valid gzip file ({exc})", source=source) from None
+    except UnicodeDecodeError as exc:
+        raise RDFSyntaxError(f"the file is not UTF-8 ({exc.reason})", source=source) from None
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror or exc}", source=source) from None
     except ValueError as exc:
         raise UnsupportedFormatError(str(exc), source=source) from None
+    if count == 0:
+        raise InputError("no statements: the file is empty or holds no RDF triples",
+                         source=source)
+
+
+def _locate(path: Path, value: str) -> tuple[int | None, int | None]:
+    """Line and column of the first quoted occurrence of a literal's lexical form (the
+    parsers give no positions for the quads they yield)."""
+    needles = [f'{q}{value}{e}'.encode() for q, e in (('"', '"'), ("'", "'"), (">", "<"))]
+    try:
+        with _open(path, None) as fh:
+            data = fh.read(64 * MIB)
+    except (OSError, EOFError, zlib.error):
+        return None, None
+    found = [i for i in (data.find(n) for n in needles) if i >= 0]
+    if not found:
+        return None, None
+    at = min(found) + 1
+    line = data.count(b"\n", 0, at) + 1
+    column = len(data[data.rfind(b"\n", 0, at) + 1:at].decode("utf-8", "replace")) + 1
+    return line, column
 
 
 def parse_data(data: bytes | str, *, format: str | ox.RdfFormat, source: str = "input",
@@ -160,7 +229,11 @@ class _Doctype(Exception):
     pass
 
 
-def _refuse_doctype(fh: IO[bytes], source: str) -> None:
+class _TooDeep(Exception):
+    pass
+
+
+def _refuse_doctype(fh: IO[bytes], source: str, *, max_depth: int | None = None) -> None:
     """Check RDF/XML for well-formedness with expat and refuse any DOCTYPE declaration.
 
     pyoxigraph expands internal entities and reports RDF/XML errors without a position;
@@ -174,8 +247,24 @@ def _refuse_doctype(fh: IO[bytes], source: str) -> None:
         raise _Doctype
 
     parser.StartDoctypeDeclHandler = doctype
+    depth = [0]
+
+    def start(*_args: object) -> None:
+        depth[0] += 1
+        if max_depth is not None and depth[0] > max_depth:
+            raise _TooDeep
+
+    def end(*_args: object) -> None:
+        depth[0] -= 1
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
     try:
         parser.ParseFile(fh)
+    except _TooDeep:
+        raise InputLimitError(f"XML elements are nested more than {max_depth} levels deep; "
+                              "refused (limit: INPUT_MAX_DEPTH)", source=source,
+                              line=parser.CurrentLineNumber,
+                              column=parser.CurrentColumnNumber + 1) from None
     except _Doctype:
         raise RDFSyntaxError("XML DOCTYPE declarations (DTDs, entities) are refused",
                              source=source, line=parser.CurrentLineNumber,

@@ -29,6 +29,7 @@ import pyoxigraph as ox
 import requests
 
 from graph.errors import InputError, StoreError
+from graph.inputlimits import InputLimits
 from graph.namespaces import ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
 from graph.rdfio import FORMAT_NAMES, Progress, parse_file
 from graph.sparql import QueryResult, query_syntax_error
@@ -585,7 +586,8 @@ def load_project(store: Store, settings: Mapping[str, Any], *,
 
 
 def load_files(store: Store, paths: Iterable[str | Path], *, graph: str | None = None,
-               progress: Progress | None = None) -> LoadReport:
+               progress: Progress | None = None,
+               limits: InputLimits | None = None) -> LoadReport:
     """Load user files, all or nothing: every file is parsed before anything is written.
 
     Triples go to ``graph`` or to ``BASE_IRI + 'graph/file/' + slug(file stem)``; quads of
@@ -598,7 +600,7 @@ def load_files(store: Store, paths: Iterable[str | Path], *, graph: str | None =
     graphs: dict[str, list[ox.Quad]] = {}
     for path in paths:
         default = graph or f"{store.base_iri}graph/file/{file_slug(path)}"
-        for quad in parse_file(path, progress=progress):
+        for quad in parse_file(path, progress=progress, limits=limits):
             name = quad.graph_name
             key = name.value if isinstance(name, ox.NamedNode) else default
             graphs.setdefault(key, []).append(quad)
