@@ -26,8 +26,14 @@ EXPORT_FORMATS = ("nquads", "trig", "turtle", "jsonld")
 Settings = dict[str, Any]
 
 
+def printable(message: str) -> str:
+    """One readable line: control characters (NUL, newlines a parser quoted from the input)
+    written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message.strip())
+
+
 def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(message, err=True)
+    click.echo(printable(message), err=True)
     raise click.exceptions.Exit(code)
 
 

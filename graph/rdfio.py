@@ -196,7 +196,7 @@ def _locate(path: Path, value: str) -> tuple[int | None, int | None]:
     found = [i for i in (data.find(n) for n in needles) if i >= 0]
     if not found:
         return None, None
-    at = min(found) + 1
+    at = min(found) + (0 if data[min(found):min(found) + 1] in (b'"', b"'") else 1)
     line = data.count(b"\n", 0, at) + 1
     column = len(data[data.rfind(b"\n", 0, at) + 1:at].decode("utf-8", "replace")) + 1
     return line, column
