@@ -415,9 +415,9 @@ def test_open_innovation_city_shows_both_amounts_with_their_sources(client, stor
                                                  ("open-innovation-city", "candidate")])
 def test_link_status_badge_and_note(client, project, status):
     text = page(client, f"/doc/project/{project}")
-    head = re.search(r'<div class="link-status">(.*?)</div>', text, re.S)[1]
-    assert f'class="badge status-{status}"' in head
-    assert '<p class="note">' in head and "#src-" in head
+    head = re.search(r'<div class="link-status[^"]*" data-status="(\w+)">(.*?)</div>', text, re.S)
+    assert head[1] == status and f'class="badge status-{status}"' in head[2]
+    assert '<p class="note">' in head[2] and "#src-" in head[2]
 
 
 def test_project_page_has_period_phase_themes_partners_funding_and_sources(client):
