@@ -69,7 +69,7 @@ WHERE {{
              ?lp org:role <{CODE}role/lead> ; regio:participant/skos:prefLabel ?leadName }}
 }}
 GROUP BY ?project ?phase ?phaseSuggested ?status
-ORDER BY ?phaseSuggested ?phase LCASE(?title)
+ORDER BY (!BOUND(?phase)) ?phaseSuggested ?phase LCASE(?title)
 """
 
 
