@@ -99,12 +99,11 @@ class Emitter:
         return NamedNode(f"{self.base}graph/{path}")
 
     # -- emitting -------------------------------------------------------------------
-    def _put(self, s: Term, p: NamedNode, o: Term, g: NamedNode) -> Quad:
+    def _put(self, s: Term, p: NamedNode, o: Term, g: NamedNode) -> None:
         quad = Quad(s, p, o, g)
         if quad not in self._seen:
             self._seen.add(quad)
             self.quads.append(quad)
-        return quad
 
     def put(self, s: Term, p: NamedNode, o: Term | None, block: Block) -> None:
         """A triple the sheet gives in ``block``: in the graph of its one source, or in the
@@ -124,10 +123,34 @@ class Emitter:
         self.graph_sources.setdefault(g.value, set()).update(block.sources)
         if isinstance(s, NamedNode):
             self.resource_sources.setdefault(s.value, set()).update(block.sources)
-        quad = self._put(s, p, o, g)
-        blocks = self.attribution.setdefault(quad, [])
+        self._put(s, p, o, g)
+        blocks = self.attribution.setdefault(Quad(s, p, o, g), [])
         if block not in blocks:
             blocks.append(block)
+
+    def stated(self, s: Term, p: NamedNode, o: Term | None, sources: Iterable[str]) -> None:
+        """Low level, for a caller that decides the filing itself (the benchmark's invented
+        regions): one copy in the graph of each of ``sources``, each stating the triple."""
+        if o is None:
+            return
+        for sid in sources:
+            g = self.graph_iri(f"source/{sid}")
+            self.graph_sources.setdefault(g.value, set()).add(sid)
+            self._put(s, p, o, g)
+            if isinstance(s, NamedNode):
+                self.resource_sources.setdefault(s.value, set()).add(sid)
+
+    def record(self, s: Term, p: NamedNode, o: Term | None, kind: str, rid: str,
+               sources: Iterable[str]) -> None:
+        """Low level (see :meth:`stated`): the record graph ``record/{kind}/{rid}``."""
+        if o is None:
+            return
+        g = self.graph_iri(f"record/{kind}/{rid}")
+        srcs = set(sources)
+        self.graph_sources.setdefault(g.value, set()).update(srcs)
+        if isinstance(s, NamedNode):
+            self.resource_sources.setdefault(s.value, set()).update(srcs)
+        self._put(s, p, o, g)
 
     def curated(self, s: Term, p: NamedNode, o: Term | None) -> None:
         """A classification, parsed reading or translation by the curators: graph curation."""
