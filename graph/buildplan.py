@@ -32,7 +32,7 @@ def fact_sheet(b: Builder) -> None:
         b.e.meta(fs, RDFS.label, text(cur[f"title_{lang}"], lang))
     b.e.meta(fs, DCT.description, text(
         f"{meta['note']} Compiled {meta['compiled']}; {meta['status']}. "
-        f"Published with the data as {cur['file']}.", "en"))
+        f"Kept with the project's data as {cur['file']}.", "en"))
     for s in b.f["sources"]:
         b.e.meta(fs, PROV.wasDerivedFrom, b.e.source(s["id"]))
 
