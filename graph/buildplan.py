@@ -35,6 +35,8 @@ def fact_sheet(b: Builder) -> None:
         f"Kept with the project's data as {cur['file']}.", "en"))
     for s in b.f["sources"]:
         b.e.meta(fs, PROV.wasDerivedFrom, b.e.source(s["id"]))
+    for question in b.f.get("open_questions", []):  # the compilers' own words, no source
+        b.e.meta(fs, REGIO.note, text("Open question: " + question, "en"))
 
 
 def sources(b: Builder) -> None:

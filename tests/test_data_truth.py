@@ -231,6 +231,9 @@ def test_the_curation_graph_says_what_it_is(owl40_build):
     derived = {q.object.value.rsplit("/", 1)[1] for q in owl40_build.quads
                if q.graph_name == meta and q.subject == sheet and q.predicate == PROV.wasDerivedFrom}
     assert derived == {s["id"] for s in FACTS["sources"]}
+    notes = {q.object.value for q in owl40_build.quads
+             if q.graph_name == meta and q.subject == sheet and q.predicate == REGIO.note}
+    assert notes == {"Open question: " + q for q in FACTS["open_questions"]}  # the sheet's gaps
 
 
 def test_the_efre_period_is_sourced(graphs_of):
