@@ -39,22 +39,26 @@ class Table:
     columns: list[str]
     rows: list[ListRow]
     filters: list[tuple[str, str, list[str]]] = field(default_factory=list)  # key, label, values
+    summary: list[tuple[str, int, str]] = field(default_factory=list)  # status, count, label
 
 
 # column spec: (UI string key, text variable, link variable, kind); kind: text|status|number
 COLUMNS: dict[str, list[tuple[str, str, str | None, str]]] = {
     "projects": [("title", "title", "project", "text"), ("acronym", "acronym", None, "text"),
-                 ("phase", "phaseLabel", "phase", "text"), ("status", "statusLabel", "status",
-                                                            "status"),
+                 ("phase", "phaseLabel", "phase", "phase"), ("status", "statusLabel", "status",
+                                                             "status"),
                  ("start", "startDate", None, "text"), ("end", "endDates", None, "dates"),
                  ("lead", "leads", None, "text"), ("count_orgs", "organisations", None, "number")],
     "organisations": [("organisation", "name", "organisation", "text"),
                       ("acronym", "shortName", None, "text"), ("type", "typeLabel", "type", "text"),
                       ("district", "districtLabel", "district", "text"),
-                      ("seat", "seat", None, "text"), ("count_projects", "projects", None, "number")],
+                      ("seat", "seat", None, "text"), ("count_projects", "projects", None, "number"),
+                      ("count_confirmed", "confirmedProjects", None, "number")],
     "themes": [("title", "label", "theme", "text"), ("kind", "kindLabel", "kind", "text"),
                ("broader", "broaderLabel", "broader", "text"),
                ("count_projects", "projects", None, "number"),
+               ("count_confirmed", "confirmedProjects", None, "number"),
+               ("count_keyword_projects", "keywordProjects", None, "number"),
                ("sub_themes", "subThemes", None, "number")],
     "sources": [("title", "title", "source", "text"), ("publisher", "publisher", None, "text"),
                 ("issued", "issued", None, "text"), ("source_page", "url", "url", "text"),
@@ -105,6 +109,10 @@ def build(store: Queryable, name: str, lang: str, links: Links,
             if kind == "status":
                 code = tail(row[link].value) if link and link in row else None
                 cells.append(Cell(text, status=code))
+            elif kind == "phase":  # an unconfirmed link only suggests the phase
+                suggested = _text(row.get("phaseSuggested"), lang) in ("true", "ja", "yes")
+                cells.append(Cell(f"{text} ({t('suggested')})" if text and suggested else text,
+                                  _href(row.get(link), links)))
             elif kind == "dates":  # "2022-10-31 / 2023-03-31": each one formatted
                 cells.append(Cell(" / ".join(format_literal(_date(d), lang)
                                              for d in text.split(" / ") if d)))
@@ -120,4 +128,17 @@ def build(store: Queryable, name: str, lang: str, links: Links,
         table.rows.append(ListRow(cells, filters, " ".join(c.text for c in cells).lower()))
     table.filters = [(key, t(label), sorted(values[key], key=str.lower))
                      for key, label, _ in FILTERS[name]]
+    if name == "projects":
+        table.summary = status_summary(rows, t)
     return table
+
+
+def status_summary(rows: list[dict[str, Term]], t: Callable[[str], str]
+                   ) -> list[tuple[str, int, str]]:
+    """How many projects have a confirmed, probable or candidate link: (code, n, label)."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        code = tail(row["status"].value) if "status" in row else "unknown"
+        counts[code] = counts.get(code, 0) + 1
+    return [(code, counts.get(code, 0), t(f"n_{code}"))
+            for code in ("confirmed", "probable", "candidate")]

@@ -20,9 +20,9 @@ from api.app import get_store
 from api.formats import RDF
 from api.i18n import COOKIE, LANGUAGES, NAMES, pick_language, translator
 from api.pagesections import sections
-from api.pageview import Links, Page, group_refs
+from api.pageview import Links, Page, Val, group_refs
 from graph.describe import Description, GraphDescription, linked_info
-from graph.listing import key_figures
+from graph.listing import key_figures, plan_projects
 
 GRAPH_ROWS = 500  # most statements a graph's HTML page lists (the RDF has all)
 PICTURES = {"home": ("network", "themes"), "plan": ("timeline", "funding", "districts"),
@@ -79,6 +79,10 @@ def resource_page(target: Target, desc: Description) -> Response:
         extra["key_figures"] = [(f, page.label(f.of), page.links.href(f.of),
                                  page.cite(f.sources, "stated")) for f in figures]
         extra["key_figures_query"] = sparql_link(query)
+        query, linked = plan_projects(get_store(), desc.iri, lang)
+        extra["plan_projects"] = {code: [_project_val(page, r, code) for r in rows]
+                                  for code, rows in linked.items()}
+        extra["plan_projects_query"] = sparql_link(query)
     if content["kind"] == "source":
         graph_iri = f"{base_iri()}graph/source/{target.doc_path.rsplit('/', 1)[-1]}"
         extra["source_graph"] = page.links.local(graph_iri)
@@ -88,6 +92,14 @@ def resource_page(target: Target, desc: Description) -> Response:
         formats=format_links(target), pictures=PICTURES.get(content["kind"], ()),
         incoming_more=max(desc.incoming_total - len(desc.incoming), 0),
         title=content["title"], **extra)
+
+
+def _project_val(page: Page, row: dict[str, Any], code: str) -> Val:
+    """A project linked to the plan, with the badge of its link status."""
+    iri = row["project"].value
+    title = row["title"].value if row.get("title") else page.label(iri)
+    label = row["statusLabel"].value if row.get("statusLabel") else code
+    return Val(title, page.links.href(iri), iri, status=code, status_label=label)
 
 
 def graph_page(target: Target, gd: GraphDescription) -> Response:

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from api.pageview import Page, Ref, Row, Val, tail
 from graph.describe import Statement
-from graph.namespaces import DCT, FOAF, ORG, RDF, RDFS, REGIO, SKOS
+from graph.namespaces import DCT, FOAF, ORG, PROV, RDF, RDFS, REGIO, SKOS
 
 KIND_OF_TYPE = {REGIO.Project.value: "project", REGIO.Organisation.value: "organisation",
                 REGIO.Theme.value: "theme", REGIO.ActionPlan.value: "plan",
@@ -24,14 +24,14 @@ ROLE_RANK = {"lead": 0, "coordinator": 1, "executing-body": 2, "consortium-membe
 NAME_PROPS = (SKOS.prefLabel, RDFS.label, DCT.title, FOAF.name)
 FACTS = {
     "project": ("fullTitle", "titleVariant", "acronym", "inPhase", "partOfPlan", "startDate",
-                "endDate", "periodText", "hasTheme", "homepage", "roleInPlan", "result",
-                "successor", "note"),
+                "endDate", "periodText", "hasTheme", "keyword", "hasKeyword", "homepage",
+                "roleInPlan", "result", "successor", "note"),
     "organisation": ("name", "shortName", "organisationType", "typeText", "isSME", "seat",
                      "district", "homepage", "note"),
     "theme": ("prefLabel", "themeKind", "inScheme", "broader"),
     "plan": ("title", "titleVariant", "motto", "planType", "region", "coordinatedBy", "startYear",
              "basis", "developedWith", "modelCharacter", "successClaim", "communicationPlatform",
-             "homepage", "fundingCall", "hasThemeScheme", "hasTheme", "note"),
+             "homepage", "fundingCall", "hasThemeScheme", "competenceField", "note"),
     "source": ("title", "publisher", "issued", "url", "sourceKey"),
 }
 _OTHER_NS = {"title": DCT.title, "name": FOAF.name, "homepage": FOAF.homepage,
@@ -70,6 +70,20 @@ class FundingView:
     rows: list[Row]
     amounts: list[Amount]
     disagree: bool
+
+
+@dataclass
+class LinkView:
+    """A project's link to a plan: its status, whether it is confirmed, the sheet's note,
+    the suggested phase (unconfirmed links) and the sources that suggest it."""
+
+    code: str
+    status: Val | None
+    plan: Val | None
+    confirmed: bool
+    notes: list[Val]
+    suggested: list[Val]
+    sources: list[Val]
 
 
 @dataclass
@@ -183,16 +197,29 @@ def incoming_of_type(page: Page, predicate: ox.NamedNode, cls: ox.NamedNode) -> 
     return sorted(items, key=lambda v: v.text.lower())
 
 
+def plan_links(page: Page) -> list[LinkView]:
+    """The links of the resource (a project) to action plans, confirmed ones first."""
+    desc, out = page.desc, []
+    for st in desc.objects(desc.iri, REGIO.hasPlanLink):
+        link = st.object.value
+        status = desc.objects(link, REGIO.linkStatus)
+        plan = desc.objects(link, REGIO.linkedPlan)
+        code = tail(status[0].object.value) if status else "unknown"
+        out.append(LinkView(code, page.value(status[0]) if status else None,
+                            page.value(plan[0]) if plan else None, code == "confirmed",
+                            page.values(link, REGIO.linkNote),
+                            page.values(link, REGIO.suggestedPhase),
+                            page.values(link, PROV.wasDerivedFrom)))
+    return sorted(out, key=lambda v: not v.confirmed)
+
+
 def sections(page: Page) -> dict[str, Any]:
     """Everything the resource template needs, for any kind of resource."""
     desc, me = page.desc, page.desc.iri
     kind = kind_of(page)
     out: dict[str, Any] = {"kind": kind, "title": title_of(page),
                            "types": [page.term(ox.NamedNode(t)) for t in sorted(desc.types(me))]}
-    status = desc.objects(me, REGIO.linkStatus)
-    if status:
-        out["status"] = (tail(status[0].object.value), page.value(status[0]),
-                         page.values(me, REGIO.linkNote))
+    out["links"] = plan_links(page)
     out["description"] = page.values(me, DCT.description)
     names = FACTS.get(kind)
     out["facts"] = page.rows(me, [prop(n) for n in names]) if names else page.rows(
@@ -209,13 +236,16 @@ def sections(page: Page) -> dict[str, Any]:
         narrower += [v for v in below if v.iri not in known]
         out["sub_themes"] = sorted(narrower, key=lambda v: v.text.lower())
         out["theme_projects"] = incoming_of_type(page, REGIO.hasTheme, REGIO.Project)
+        out["keyword_projects"] = incoming_of_type(page, REGIO.hasKeyword, REGIO.Project)
         shown = {(SKOS.broader.value, v.iri or "") for v in below}
         shown |= {(REGIO.hasTheme.value, v.iri or "") for v in out["theme_projects"]}
+        shown |= {(REGIO.hasKeyword.value, v.iri or "") for v in out["keyword_projects"]}
     if kind == "plan":
         out["goals"] = page.values(me, REGIO.hasGoal)
         out["phases"] = page.values(me, REGIO.hasPhase)
-        out["plan_projects"] = incoming_of_type(page, REGIO.partOfPlan, REGIO.Project)
-        shown = {(REGIO.partOfPlan.value, v.iri or "") for v in out["plan_projects"]}
+        # the projects and their links are listed by status (api.pagerender, plan_projects)
+        shown = {(p.value, s.value) for s, p in desc.incoming
+                 if p in (REGIO.partOfPlan, REGIO.linkedPlan)}
     out["incoming"] = incoming(page, shown)
     out["all_rows"] = page.rows(me)
     return out

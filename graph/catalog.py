@@ -98,17 +98,32 @@ def dataset_titles(release: Release) -> dict[str, str]:
     return {"de": f"Wissensgraph „{plan_de}“", "en": f"Knowledge graph “{plan_en}”"}
 
 
+def project_counts(release: Release) -> dict[str, str]:
+    """How many projects the release holds and how many of them are confirmed projects of
+    the plan, probable or candidates (empty when the data has no plan links)."""
+    n = release.project_links
+    if not n:
+        return {"de": "", "en": ""}
+    total = sum(n.values())
+    c, p, k = n.get("confirmed", 0), n.get("probable", 0), n.get("candidate", 0)
+    return {"de": f" {total} Projekte: {c} bestätigt, {p} wahrscheinlich, {k} Kandidaten "
+                  "(nur bestätigte sind als Projekte des Konzepts angegeben).",
+            "en": f" {total} projects: {c} confirmed, {p} probable, {k} candidates "
+                  "(only confirmed ones are stated as projects of the plan)."}
+
+
 def dataset_descriptions(release: Release) -> dict[str, str]:
     versions = (f"ontology {release.ontology_version}, shapes {release.shapes_version}, "
                 f"data {release.data_version}")
+    counts = project_counts(release)
     return {
         "de": "Das regionale Handlungskonzept als Linked Open Data: Phasen, Ziele, Themen, "
               "Projekte, beteiligte Organisationen und ihre Rollen, Förderungen, Kreise und "
-              "Quellen. Jede Aussage steht in einem benannten Graphen, der ihre Quelle nennt. "
-              f"Stand: {versions}.",
+              "Quellen. Jede Aussage steht in einem benannten Graphen, der ihre Quelle nennt."
+              f"{counts['de']} Stand: {versions}.",
         "en": "The regional action plan as linked open data: phases, goals, themes, projects, "
               "participating organisations and their roles, funding, districts and sources. "
-              "Every statement lives in a named graph that names its source. "
+              f"Every statement lives in a named graph that names its source.{counts['en']} "
               f"Release: {versions}.",
     }
 

@@ -2,7 +2,8 @@
 
 What a resource's document holds (docs/model.md): its outgoing statements, each with the named
 graphs that state it (so the sources behind it), the statements of its *parts* (the n-ary
-nodes that only exist for it: participations, fundings, amounts, stated counts), the incoming
+nodes that only exist for it: participations, fundings, amounts, stated counts, the link to
+the plan), the incoming
 links, and the labels (de/en), types and link status of every resource mentioned, so that a
 client can render it without further requests.
 
@@ -28,7 +29,7 @@ _IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>"{}|\\^`\x7f]*$')
 #: Most incoming links a description lists (the count says when there are more).
 INCOMING_CAP = 1000
 #: Predicates that lead from a resource to its parts, and from a part to the resource.
-PART_OUT = ("hasParticipation", "hasFunding", "amount")
+PART_OUT = ("hasParticipation", "hasFunding", "amount", "hasPlanLink")
 PART_IN = ("participant", "participationIn", "fundedProject", "fundedPhase", "funder", "countOf")
 LABEL_PREDICATES = (RDFS.label.value, SKOS.prefLabel.value)
 
@@ -205,8 +206,8 @@ def _incoming(store: Queryable, iri: str, cap: int
 
 
 def linked_info(store: Queryable, iris: Iterable[str]) -> dict[str, Linked]:
-    """Labels (rdfs:label, skos:prefLabel), types and link status of ``iris``, plus the
-    labels of those types and link-status codes."""
+    """Labels (rdfs:label, skos:prefLabel), types and link status (of a project: the status
+    of its plan link) of ``iris``, plus the labels of those types and link-status codes."""
     wanted = {i for i in iris if _IRI.match(i)}
     info: dict[str, Linked] = {}
     for _ in range(2):
@@ -216,8 +217,9 @@ def linked_info(store: Queryable, iris: Iterable[str]) -> dict[str, Linked]:
         for iri in todo:
             info[iri] = Linked(iri)
         query = (sparql_prefixes() + "SELECT ?x ?k ?v WHERE { VALUES ?x { " + _values(todo)
-                 + " } ?x ?k ?v FILTER(?k IN (rdfs:label, skos:prefLabel, rdf:type, "
-                 "regio:linkStatus)) }")
+                 + " } { ?x ?k ?v FILTER(?k IN (rdfs:label, skos:prefLabel, rdf:type, "
+                 "regio:linkStatus)) } UNION { ?x regio:hasPlanLink/regio:linkStatus ?v "
+                 "BIND(regio:linkStatus AS ?k) } }")
         for row in store.query(query).rows:
             item, key, value = info[row["x"].value], row["k"].value, row["v"]
             if key in LABEL_PREDICATES and isinstance(value, ox.Literal):

@@ -41,10 +41,11 @@ def _label(var: str, lang: str) -> str:
 
 
 def projects_query(lang: str) -> str:
-    """Every project with phase, link status, period, lead organisations and counts."""
+    """Every project with phase (or the phase an unconfirmed link suggests), link status,
+    period, lead organisations and counts."""
     lang = _lang(lang)
     return _head() + f"""SELECT ?project (SAMPLE(?t) AS ?title) (SAMPLE(?acr) AS ?acronym)
-       ?phase (SAMPLE(COALESCE(?phase_l, ?phase_a)) AS ?phaseLabel)
+       ?phase (SAMPLE(COALESCE(?phase_l, ?phase_a)) AS ?phaseLabel) ?phaseSuggested
        ?status (SAMPLE(COALESCE(?status_l, ?status_a)) AS ?statusLabel)
        (MIN(?start) AS ?startDate) (GROUP_CONCAT(DISTINCT STR(?end); separator=" / ") AS ?endDates)
        (GROUP_CONCAT(DISTINCT ?leadName; separator="; ") AS ?leads)
@@ -53,8 +54,13 @@ WHERE {{
   ?project a regio:Project .
   OPTIONAL {{ ?project dct:title ?t }}
   OPTIONAL {{ ?project regio:acronym ?acr }}
-  OPTIONAL {{ ?project regio:inPhase ?phase . {_label("phase", lang)} }}
-  OPTIONAL {{ ?project regio:linkStatus ?status . {_label("status", lang)} }}
+  OPTIONAL {{ ?project regio:inPhase ?inPhase }}
+  OPTIONAL {{ ?project regio:hasPlanLink/regio:suggestedPhase ?suggested }}
+  BIND(COALESCE(?inPhase, ?suggested) AS ?phase)
+  BIND(!BOUND(?inPhase) && BOUND(?suggested) AS ?phaseSuggested)
+  OPTIONAL {{ ?p2 skos:prefLabel ?phase_l FILTER(?p2 = ?phase && LANGMATCHES(LANG(?phase_l), "{lang}")) }}
+  OPTIONAL {{ ?p3 skos:prefLabel ?phase_a FILTER(?p3 = ?phase) }}
+  OPTIONAL {{ ?project regio:hasPlanLink/regio:linkStatus ?status . {_label("status", lang)} }}
   OPTIONAL {{ ?project regio:startDate ?start }}
   OPTIONAL {{ ?project regio:endDate ?end }}
   OPTIONAL {{ ?project regio:hasTheme ?theme }}
@@ -62,18 +68,20 @@ WHERE {{
   OPTIONAL {{ ?project regio:hasParticipation ?lp .
              ?lp org:role <{CODE}role/lead> ; regio:participant/skos:prefLabel ?leadName }}
 }}
-GROUP BY ?project ?phase ?status
-ORDER BY ?phase LCASE(?title)
+GROUP BY ?project ?phase ?phaseSuggested ?status
+ORDER BY (!BOUND(?phase)) ?phaseSuggested ?phase LCASE(?title)
 """
 
 
 def organisations_query(lang: str) -> str:
-    """Every organisation with type, district, seat and the number of its projects."""
+    """Every organisation with type, district, seat and the number of its projects (and how
+    many of them are confirmed projects of the plan)."""
     lang = _lang(lang)
     return _head() + f"""SELECT ?organisation (SAMPLE(?n) AS ?name) (SAMPLE(?sn) AS ?shortName)
        ?type (SAMPLE(COALESCE(?type_l, ?type_a)) AS ?typeLabel)
        ?district (SAMPLE(COALESCE(?district_l, ?district_a)) AS ?districtLabel)
        (SAMPLE(?s) AS ?seat) (COUNT(DISTINCT ?project) AS ?projects)
+       (COUNT(DISTINCT ?member) AS ?confirmedProjects)
 WHERE {{
   ?organisation a regio:Organisation .
   OPTIONAL {{ ?organisation skos:prefLabel ?n }}
@@ -82,7 +90,8 @@ WHERE {{
   OPTIONAL {{ ?organisation regio:district ?district . {_label("district", lang)} }}
   OPTIONAL {{ ?organisation regio:seat ?s }}
   OPTIONAL {{ ?part regio:participant ?organisation ; regio:participationIn ?project .
-             ?project a regio:Project }}
+             ?project a regio:Project .
+             OPTIONAL {{ ?project regio:partOfPlan ?plan . BIND(?project AS ?member) }} }}
 }}
 GROUP BY ?organisation ?type ?district
 ORDER BY LCASE(?name)
@@ -90,17 +99,22 @@ ORDER BY LCASE(?name)
 
 
 def themes_query(lang: str) -> str:
-    """Every theme with its kind, broader theme and the number of projects and sub-themes."""
+    """Every theme and keyword concept with its kind, broader theme, the number of projects
+    the curators place under it (of them confirmed), of projects with it as a keyword, and of
+    sub-themes."""
     lang = _lang(lang)
     return _head() + f"""SELECT ?theme (SAMPLE(COALESCE(?theme_l, ?theme_a)) AS ?label)
        ?kind (SAMPLE(COALESCE(?kind_l, ?kind_a)) AS ?kindLabel)
        ?broader (SAMPLE(COALESCE(?broader_l, ?broader_a)) AS ?broaderLabel)
-       (COUNT(DISTINCT ?project) AS ?projects) (COUNT(DISTINCT ?narrower) AS ?subThemes)
+       (COUNT(DISTINCT ?project) AS ?projects) (COUNT(DISTINCT ?member) AS ?confirmedProjects)
+       (COUNT(DISTINCT ?tagged) AS ?keywordProjects) (COUNT(DISTINCT ?narrower) AS ?subThemes)
 WHERE {{
   ?theme a regio:Theme . {_label("theme", lang)}
   OPTIONAL {{ ?theme regio:themeKind ?kind . {_label("kind", lang)} }}
   OPTIONAL {{ ?theme skos:broader ?broader . {_label("broader", lang)} }}
-  OPTIONAL {{ ?project regio:hasTheme ?theme ; a regio:Project }}
+  OPTIONAL {{ ?project regio:hasTheme ?theme ; a regio:Project .
+             OPTIONAL {{ ?project regio:partOfPlan ?plan . BIND(?project AS ?member) }} }}
+  OPTIONAL {{ ?tagged regio:hasKeyword ?theme ; a regio:Project }}
   OPTIONAL {{ ?narrower skos:broader ?theme }}
 }}
 GROUP BY ?theme ?kind ?broader
@@ -180,12 +194,44 @@ def key_figures(store: Queryable, plan_iri: str
     return query, list(figures.values()), sources
 
 
+STATUSES = ("confirmed", "probable", "candidate")
+
+
 def stats_query() -> str:
-    """How many projects, organisations, themes and sources the graph holds."""
+    """How many projects (and of them with a confirmed, probable or candidate link to the
+    plan), organisations, themes and sources the graph holds."""
     counts = " ".join(f"{{ SELECT (COUNT(DISTINCT ?{v}) AS ?{v}s) WHERE {{ ?{v} a regio:{c} }} }}"
                       for v, c in (("project", "Project"), ("organisation", "Organisation"),
                                    ("theme", "Theme"), ("source", "Source")))
+    counts += " " + " ".join(
+        f"{{ SELECT (COUNT(DISTINCT ?p_{s}) AS ?{s}) WHERE {{ ?p_{s} a regio:Project ; "
+        f"regio:hasPlanLink/regio:linkStatus <{CODE}link-status/{s}> }} }}" for s in STATUSES)
     return _head() + f"SELECT * WHERE {{ {counts} }}\n"
+
+
+def plan_projects_query(plan_iri: str, lang: str) -> str:
+    """The projects linked to a plan, with the status of the link (confirmed first)."""
+    plan, lang = ref(plan_iri), _lang(lang)
+    return _head() + f"""SELECT ?project (SAMPLE(?t) AS ?title) ?status
+       (SAMPLE(COALESCE(?status_l, ?status_a)) AS ?statusLabel)
+WHERE {{
+  ?project regio:hasPlanLink ?link .
+  ?link regio:linkedPlan {plan} ; regio:linkStatus ?status . {_label("status", lang)}
+  OPTIONAL {{ ?project dct:title ?t }}
+}}
+GROUP BY ?project ?status
+ORDER BY ?status LCASE(?title)
+"""
+
+
+def plan_projects(store: Queryable, plan_iri: str, lang: str
+                  ) -> tuple[str, dict[str, list[dict[str, Term]]]]:
+    """The query and the projects linked to the plan, by link-status code."""
+    query = plan_projects_query(plan_iri, lang)
+    out: dict[str, list[dict[str, Term]]] = {s: [] for s in STATUSES}
+    for row in store.query(query).rows:
+        out.setdefault(row["status"].value.rsplit("/", 1)[-1], []).append(row)
+    return query, out
 
 
 def plan_iris(store: Queryable) -> list[str]:

@@ -43,12 +43,13 @@ REGIO = Vocab(REGIO_IRI, """
     currency amountQualifier statedValue programmePeriod partOfProgramme regionType
     officialCode codeType partOfRegion countOf countedThing numericValue date eventType
     concerns involvedPerson location publicRole sourceKey modelCharacter developedWith
-    successClaim communicationPlatform
+    successClaim communicationPlatform PlanLink hasPlanLink linkedPlan suggestedPhase keyword
+    hasKeyword competenceField
 """)
 
 RDF = Vocab("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "type first rest nil langString")
 RDFS = Vocab("http://www.w3.org/2000/01/rdf-schema#", "label comment subClassOf seeAlso")
-OWL = Vocab("http://www.w3.org/2002/07/owl#", "Ontology Class sameAs versionIRI imports")
+OWL = Vocab("http://www.w3.org/2002/07/owl#", "Ontology Class sameAs versionIRI versionInfo imports")
 XSD = Vocab("http://www.w3.org/2001/XMLSchema#", """
     string boolean decimal integer date gYear gYearMonth anyURI dateTime
 """)

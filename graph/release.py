@@ -104,6 +104,7 @@ class Release:
     examples: tuple[str, ...] = ()
     titles: dict[str, str] = field(default_factory=dict)
     district_codes: tuple[str, ...] = ()
+    project_links: dict[str, int] = field(default_factory=dict)  # link-status code -> projects
     files: tuple[DumpFile, ...] = ()
     number: int = 0
     issued: str = ""
@@ -225,7 +226,18 @@ def describe_snapshot(snapshot: Snapshot, base_iri: str) -> dict[str, Any]:
                                  if s.startswith("<"))[:3]),
         "titles": _plan_titles(triples),
         "district_codes": _district_codes(triples),
+        "project_links": _project_links(triples),
     }
+
+
+def _project_links(triples: list[ox.Triple]) -> dict[str, int]:
+    """How many projects have a plan link of each status (confirmed, probable, candidate)."""
+    links = {t.object: t.subject for t in triples if t.predicate == REGIO.hasPlanLink}
+    status: dict[str, set[str]] = {}
+    for t in triples:
+        if t.predicate == REGIO.linkStatus and t.subject in links:
+            status.setdefault(t.object.value.rsplit("/", 1)[-1], set()).add(str(links[t.subject]))
+    return {code: len(projects) for code, projects in sorted(status.items())}
 
 
 def _plan_titles(triples: list[ox.Triple]) -> dict[str, str]:

@@ -16,7 +16,8 @@ Href = Callable[[str], str | None]
 
 TEXT = {
     "de": {"network": "Projekte und ihre Partner",
-           "network_sub": "{p} Projekte, {o} Organisationen, {e} Beteiligungen",
+           "network_sub": "{p} Projekte ({c} bestätigt, {u} wahrscheinlich oder Kandidaten: "
+                          "hohle Punkte), {o} Organisationen, {e} Beteiligungen",
            "timeline": "Laufzeiten der Projekte",
            "timeline_sub": "Balken: Laufzeit; heller: Quellen nennen verschiedene Daten",
            "dates_unknown": "Laufzeit unbekannt", "end_unknown": "Ende unbekannt",
@@ -24,13 +25,17 @@ TEXT = {
            "districts": "Partnerorganisationen je Kreis",
            "schematic": "Schematische Kachelkarte: ungefähre Lage der Kreise, keine Grenzen",
            "no_district": "Organisationen ohne angegebenen Kreis: {n}",
-           "themes": "Projekte je Thema", "themes_sub": "Anzahl der Projekte mit dem Thema",
+           "themes": "Projekte je Thema",
+           "themes_sub": "Projekte, die die Kuratoren dem Thema zuordnen; in Klammern: davon "
+                         "bestätigte Projekte von OWL 4.0",
+           "confirmed": "bestätigt",
            "funding": "Förderung je Projekt und Phase",
            "funding_sub": "höchster genannter Betrag; Strich: niedrigerer Betrag einer anderen Quelle",
            "no_amount": "Betrag nicht angegeben", "none": "keine Daten",
-           "about": "etwa", "over": "über", "up-to": "bis zu", "exact": "genau"},
+           "about": "etwa", "over": "über", "almost": "fast", "up-to": "bis zu", "exact": "genau"},
     "en": {"network": "Projects and their partners",
-           "network_sub": "{p} projects, {o} organisations, {e} participations",
+           "network_sub": "{p} projects ({c} confirmed, {u} probable or candidates: hollow "
+                          "dots), {o} organisations, {e} participations",
            "timeline": "Project periods",
            "timeline_sub": "Bar: period; lighter: sources give different dates",
            "dates_unknown": "dates unknown", "end_unknown": "end unknown",
@@ -38,11 +43,15 @@ TEXT = {
            "districts": "Partner organisations per district",
            "schematic": "Schematic tile map: approximate positions of the districts, not borders",
            "no_district": "Organisations without a stated district: {n}",
-           "themes": "Projects per theme", "themes_sub": "number of projects with the theme",
+           "themes": "Projects per theme",
+           "themes_sub": "projects the curators place under the theme; in brackets: of them "
+                         "confirmed OWL 4.0 projects",
+           "confirmed": "confirmed",
            "funding": "Funding per project and phase",
            "funding_sub": "highest stated amount; tick: lower amount of another source",
            "no_amount": "amount not stated", "none": "no data",
-           "about": "about", "over": "over", "up-to": "up to", "exact": "exactly"},
+           "about": "about", "over": "over", "almost": "almost", "up-to": "up to",
+           "exact": "exactly"},
 }
 #: Tile positions (column, row) of OWL's districts by Kreisschlüssel: a schematic map with the
 #: districts' approximate relative positions (north at the top), not their borders.
@@ -50,7 +59,8 @@ TILES = {"05770": (1, 0), "05711": (0, 1), "05758": (1, 1), "05754": (0, 2), "05
          "05774": (1, 3), "05762": (2, 3)}
 STYLE = ("text{font-family:sans-serif;font-size:12px;fill:#222}.t{font-size:16px;"
          "font-weight:bold}.s{fill:#555}.e{stroke:#6b8fb5;stroke-opacity:.45;fill:none}"
-         ".n{fill:#1f5f99}.o{fill:#c0602b}.b{fill:#3b7dbd}.l{fill:#9dc1e3}.g{stroke:#ddd}")
+         ".n{fill:#1f5f99}.u{fill:#fff;stroke:#1f5f99;stroke-dasharray:2 1.5}.o{fill:#c0602b}"
+         ".b{fill:#3b7dbd}.l{fill:#9dc1e3}.g{stroke:#ddd}")
 CHAR = 6.6  # average width of a 12px sans-serif character
 
 
@@ -152,12 +162,15 @@ def network_svg(projects: list[Item], orgs: list[Item], edges: list[tuple[str, s
         limit = int((left_w if anchor == "end" else right_w) / CHAR) - 2
         for item in items:
             r = 3 + 1.5 * math.sqrt(degree[item.iri])
-            node = (f'<circle class="{cls}" cx="{x}" cy="{pos[item.iri]:.1f}" r="{r:.1f}">'
+            kind = f"{cls} u" if cls == "n" and item.status not in ("", "confirmed") else cls
+            node = (f'<circle class="{kind}" cx="{x}" cy="{pos[item.iri]:.1f}" r="{r:.1f}">'
                     f"<title>{esc(item.label)}</title></circle>"
                     + text(x + dx, pos[item.iri] + 4, fit(item.label, limit), anchor=anchor,
                            title=item.label))
             body.append(link(node, href(item.iri)))
-    subtitle = t["network_sub"].format(p=len(projects), o=len(orgs), e=len(edges))
+    confirmed = sum(p.status == "confirmed" for p in projects)
+    subtitle = t["network_sub"].format(p=len(projects), c=confirmed, u=len(projects) - confirmed,
+                                       o=len(orgs), e=len(edges))
     return document(width, top + rows * row_h + 20, t["network"], subtitle, body, lang)
 
 
@@ -288,6 +301,8 @@ def funding_svg(grants: list[Grant], lang: str, href: Href) -> str:
                      footer=footer)
 
 
-def themes_svg(items: list[tuple[Item, int]], lang: str, href: Href) -> str:
+def themes_svg(items: list[tuple[Item, int, int]], lang: str, href: Href) -> str:
+    """Projects per theme; the label says how many of them are confirmed projects."""
     t = TEXT[lang]
-    return bar_chart(t["themes"], t["themes_sub"], [(i, n, str(n)) for i, n in items], lang, href)
+    rows = [(i, n, f"{n} ({c} {t['confirmed']})") for i, n, c in items]
+    return bar_chart(t["themes"], t["themes_sub"], rows, lang, href)

@@ -26,6 +26,7 @@ class Item:
 
     iri: str
     label: str
+    status: str = ""  # a project's link status to the plan (confirmed, probable, candidate)
 
 
 def _query(store: Queryable, body: str) -> list[dict[str, ox.NamedNode | ox.Literal]]:
@@ -68,7 +69,10 @@ def network(store: Queryable, lang: str) -> tuple[list[Item], list[Item], list[t
         regio:participant ?o ; regio:participationIn ?p . ?p a regio:Project }""")
     edges = sorted({(r["p"].value, r["o"].value) for r in rows})
     names = labels(store, {p for p, _ in edges} | {o for _, o in edges}, lang, short=True)
-    projects = sorted({Item(p, names[p]) for p, _ in edges}, key=lambda i: i.label.lower())
+    status = {r["p"].value: r["s"].value.rsplit("/", 1)[-1] for r in _query(store, """
+        SELECT ?p ?s WHERE { ?p a regio:Project ; regio:hasPlanLink/regio:linkStatus ?s }""")}
+    projects = sorted({Item(p, names[p], status.get(p, "")) for p, _ in edges},
+                      key=lambda i: i.label.lower())
     orgs = sorted({Item(o, names[o]) for _, o in edges}, key=lambda i: i.label.lower())
     return projects, orgs, edges
 
@@ -150,12 +154,15 @@ def districts(store: Queryable, lang: str) -> tuple[list[District], int]:
     return sorted(found, key=lambda d: d.code or d.label), int(unknown[0]["n"].value)
 
 
-def themes(store: Queryable, lang: str) -> list[tuple[Item, int]]:
-    """Themes with the number of projects that have them, most first."""
-    rows = _query(store, """SELECT ?t (COUNT(DISTINCT ?p) AS ?n) WHERE {
-        ?p a regio:Project ; regio:hasTheme ?t } GROUP BY ?t""")
+def themes(store: Queryable, lang: str) -> list[tuple[Item, int, int]]:
+    """Themes with the number of projects placed under them (regio:hasTheme) and how many of
+    those are confirmed projects of a plan (regio:partOfPlan), most first."""
+    rows = _query(store, """SELECT ?t (COUNT(DISTINCT ?p) AS ?n) (COUNT(DISTINCT ?m) AS ?c) WHERE {
+        ?p a regio:Project ; regio:hasTheme ?t .
+        OPTIONAL { ?p regio:partOfPlan ?plan . BIND(?p AS ?m) } } GROUP BY ?t""")
     names = labels(store, {r["t"].value for r in rows}, lang)
-    items = [(Item(r["t"].value, names[r["t"].value]), int(r["n"].value)) for r in rows]
+    items = [(Item(r["t"].value, names[r["t"].value]), int(r["n"].value), int(r["c"].value))
+             for r in rows]
     return sorted(items, key=lambda x: (-x[1], x[0].label.lower()))
 
 

@@ -33,9 +33,9 @@ def test_every_record_of_the_sheet_becomes_a_resource(owl40_build):
             assert store.query(f"ASK {{ GRAPH ?g {{ <{iri.value}> a "
                                f"<https://w3id.org/regio-kg/ontology#{cls}> }} }}"), iri
     counts = owl40_build.counts
-    assert counts["projects"] == len(FACTS["projects"]) == 16
-    assert counts["organisations"] == len(FACTS["organisations"]) == 45
-    assert counts["sources"] == len(FACTS["sources"]) == 88
+    assert counts["projects"] == len(FACTS["projects"]) == 19
+    assert counts["organisations"] == len(FACTS["organisations"]) == 46
+    assert counts["sources"] == len(FACTS["sources"]) == 99
     roles = {(r["of"], r["org"]) for r in FACTS["roles"]}
     assert counts["participations"] >= len(roles)
 
@@ -65,9 +65,10 @@ def test_disagreeing_counts_are_kept_with_their_sources(owl40_build):
 
 def test_link_status_tells_confirmed_from_unconfirmed(owl40_build):
     rows = _select(_store(owl40_build), """
-        SELECT ?status (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a regio:Project ; regio:linkStatus ?s .
+        SELECT ?status (COUNT(DISTINCT ?p) AS ?n) WHERE {
+          ?p a regio:Project ; regio:hasPlanLink/regio:linkStatus ?s .
           BIND(STRAFTER(STR(?s), "link-status/") AS ?status) } GROUP BY ?status ORDER BY ?status""")
-    assert [(s, int(n)) for s, n in rows] == [("candidate", 3), ("confirmed", 10), ("probable", 3)]
+    assert [(s, int(n)) for s, n in rows] == [("candidate", 4), ("confirmed", 10), ("probable", 5)]
 
 
 def test_end_dates_that_sources_disagree_on_are_all_kept(owl40_build):

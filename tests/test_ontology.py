@@ -41,7 +41,7 @@ CODE_LISTS = {
     "link-status": "confirmed probable candidate",
     "event-type": """funding-decision launch kick-off interim-review conference reorientation
         campaign meeting designation project-start closing-event""",
-    "qualifier": "exact about over up-to",
+    "qualifier": "exact about over almost up-to",
     "theme-kind": "programme-theme application-field cluster-field project-keyword",
 }
 

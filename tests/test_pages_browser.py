@@ -16,6 +16,7 @@ import pytest
 
 from api.app import create_app
 from tests.browser import ARTIFACTS, chromium
+from tests.sheetcheck import CUR, FACTS
 from tests.test_pages import SCS, XSS, build_xss_app, loaded_settings, serving
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
@@ -109,7 +110,7 @@ def test_browse_home_project_theme_plan_and_organisation(browser, site):
     click(browser, 'nav a[data-nav="projects"]')
     assert text_of(browser, "h1") == "Projects"
     total = visible_rows(browser)
-    assert total == 16
+    assert total == len(FACTS["projects"]) == 19
     browser.find_element(By.CSS_SELECTOR, "input[data-search]").send_keys("smart country")
     assert visible_rows(browser) == 1
     shot(browser, "projects-search")
@@ -161,8 +162,9 @@ def test_list_filters_in_the_browser(browser, site):
     browser.get(site + "/projects?lang=en")
     Select(browser.find_element(By.CSS_SELECTOR, 'select[data-filter="status"]')
            ).select_by_visible_text("candidate")
-    assert visible_rows(browser) == 3
-    assert "3 of 16" in text_of(browser, "output[data-count]")
+    candidates = sum(s == "candidate" for s in CUR["link_status"].values())
+    assert visible_rows(browser) == candidates == 4
+    assert f"{candidates} of {len(FACTS['projects'])}" in text_of(browser, "output[data-count]")
     browser.get(site + "/organisations?lang=en&district=Bielefeld")
     bielefeld = visible_rows(browser)
     assert 0 < bielefeld < 45

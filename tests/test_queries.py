@@ -22,6 +22,7 @@ from graph.errors import InputError
 from graph.namespaces import PREFIXES
 from graph.queries import ExampleQuery, load_queries, read_query, with_base_iri
 from tests.conftest import BASE, DATA_DIR
+from tests.sheetcheck import sources_at
 
 QUERIES_DIR = PROJECT_DIR / "queries"
 QUERY_FILES = sorted(QUERIES_DIR.glob("*.rq"))
@@ -112,6 +113,33 @@ def org_name(oid: str) -> str:
     return ORGS[oid].get("short_name") or ORGS[oid]["name"]
 
 
+def confirmed(pid: str) -> bool:
+    """The curators' link status of a project (curation.yaml link_status) is 'confirmed'."""
+    return CUR["link_status"][pid] == "confirmed"
+
+
+def label_key(label: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[\u2010-\u2015\u2212-]", "-", label.casefold())).strip()
+
+
+def keyword_concept(word: str) -> str:
+    """The curators' concept of a keyword text: a theme of the plan or keyword/<slug>."""
+    same = {label_key(k): tid for k, tid in CUR["keyword_is_theme"].items()}
+    return f"theme/{same[label_key(word)]}" if label_key(word) in same else \
+        f"keyword/{slugify(word)}"
+
+
+def part_sources(i: int, j: int) -> set[str]:
+    """The sources of part j of stated count i: its block(s) in the sheet or its cited page."""
+    sheet, part = FACTS["stated_counts"][i], CUR["stated_counts"][i][j]
+    if part.get("cite"):
+        return {part["cite"]["source"]}
+    found = set(sources_at(part["block"])) if part.get("block") else set(sheet["sources"])
+    for path in part.get("also", []):
+        found |= set(sources_at(path))
+    return found
+
+
 # -- the files ----------------------------------------------------------------------------------
 
 def test_there_are_enough_queries_and_each_declares_its_row_key():
@@ -196,28 +224,36 @@ def test_parameter_queries_follow_a_configured_base_iri():
 
 # -- the answers --------------------------------------------------------------------------------
 
-def test_projects_per_theme_counts_projects_reached_via_narrower_keywords(memory_store):
-    alias, broader = CUR["keyword_alias"], CUR["keyword_broader"]
-    expected: dict[str, set[str]] = defaultdict(set)
+def test_projects_per_theme_counts_the_curators_classification_not_keywords(memory_store):
+    themed: dict[str, set[str]] = defaultdict(set)
+    for pid, tids in CUR["project_themes"].items():
+        for tid in tids:
+            themed[tid].add(pid)
+    by_keyword: dict[str, set[str]] = defaultdict(set)
     for p in FACTS["projects"]:
-        for tid in CUR["project_themes"].get(p["id"], []):
-            expected[tid].add(p["title"])
-        for label in p.get("themes", []):
-            concept = alias.get(label) or slugify(label)
-            for tid in (concept, broader.get(concept)):
-                expected[tid].add(p["title"])
+        for word in p.get("themes", []):
+            concept = keyword_concept(word)
+            by_keyword[concept.rsplit("/", 1)[1] if concept.startswith("theme/") else
+                       CUR["keyword_broader"].get(concept.rsplit("/", 1)[1], "")].add(p["title"])
     themes = [t["id"] for t in FACTS["themes"]] + list(CUR["cluster_fields"])
     rows = {lid(r["theme"]): r for r in run(memory_store, "projects-per-theme")}
     assert set(rows) == set(themes)  # the plan's themes, no project keywords
     for tid in themes:
-        assert int(rows[tid]["projectCount"]) == len(expected[tid]), tid
-        assert split(rows[tid].get("projects"), " | ") == expected[tid], tid
+        row, pids = rows[tid], themed[tid]
+        assert int(row["projectCount"]) == len(pids), tid
+        assert int(row["confirmedCount"]) == sum(confirmed(p) for p in pids), tid
+        assert int(row["unconfirmedCount"]) == sum(not confirmed(p) for p in pids), tid
+        assert split(row.get("projects"), " | ") == {PROJECTS[p]["title"] for p in pids}, tid
+        assert split(row.get("keywordProjects"), " | ") == by_keyword[tid], tid
     labels_de = {t["id"]: t["label_de"] for t in FACTS["themes"]}
     assert all(rows[t]["labelDe"] == labels_de[t] for t in labels_de)
     assert rows["food"]["labelEn"] == CUR["themes_en"]["food"]
     assert rows["industrie-4-0"]["themeKindDe"] == "Clusterfeld"
-    assert split(rows["qualification"]["projects"], " | ") == {"Lebensmittel 4.0",
-                                                               "Weiterbildung 4.OWL"}
+    # a phase-1 project's keyword "qualification" does not make it a project of the theme
+    assert split(rows["qualification"]["projects"], " | ") == {"Weiterbildung 4.OWL",
+                                                               "Bildung 4.OWL"}
+    assert rows["qualification"]["confirmedCount"] == "0"
+    assert "Lebensmittel 4.0" in split(rows["qualification"]["keywordProjects"], " | ")
 
 
 def test_partners_of_smart_country_side_with_their_roles(memory_store):
@@ -253,20 +289,22 @@ def test_network_brokers_are_the_organisations_in_several_projects(memory_store)
     assert {o: split(r["projects"], " | ") for o, r in rows.items()} == expected
     assert all(int(r["projectCount"]) == len(expected[o]) for o, r in rows.items())
     owl = rows["owl-gmbh"]
-    assert owl["shortName"] == "OWL GmbH" and int(owl["projectCount"]) == 5
+    assert owl["shortName"] == "OWL GmbH" and int(owl["projectCount"]) == 6
     assert int(owl["leadCount"]) == sum(p.get("lead") == "owl-gmbh" for p in FACTS["projects"])
-    confirmed = {PROJECTS[p]["title"] for p, s in CUR["link_status"].items() if s == "confirmed"}
-    assert int(owl["confirmedCount"]) == len(expected["owl-gmbh"] & confirmed)
+    titles = {PROJECTS[p]["title"] for p in PROJECTS if confirmed(p)}
+    for oid, row in rows.items():
+        assert int(row["confirmedCount"]) == len(expected[oid] & titles), oid
+        assert int(row["unconfirmedCount"]) == len(expected[oid] - titles), oid
+    assert int(owl["unconfirmedCount"]) == 2  # Weiterbildung 4.OWL and Bildung 4.OWL
     top = run(memory_store, "network-brokers")[0]
     assert lid(top["organisation"]) == max(expected, key=lambda o: len(expected[o]))
 
 
 def _amount_range(pid: str) -> tuple[float, float] | None:
-    fu = PROJECTS[pid].get("funding") or {}
-    if fu.get("amount") is None:
-        return None
-    values = [fu["amount"]] + [v["amount"] for v in CUR["funding"][pid].get("variants", [])]
-    return min(values), max(values)
+    fu, cur = PROJECTS[pid].get("funding") or {}, CUR["funding"].get(pid, {})
+    values = ([fu["amount"]] if fu.get("amount") is not None else []) + \
+        [v["amount"] for v in cur.get("variants", []) + cur.get("reports", [])]
+    return (min(values), max(values)) if values else None
 
 
 def test_funding_per_phase_and_programme(memory_store):
@@ -281,13 +319,16 @@ def test_funding_per_phase_and_programme(memory_store):
         assert float(row["sumMin"]) == float(row["sumMax"]) == total
         assert row["grantsWithAmount"] == "1"
     # project grants: recomputed per phase and programme from the sheet's amounts
+    # confirmed projects' grants are the phase's ('project'); grants of projects whose link is
+    # only probable or a candidate are kept apart ('unconfirmed')
     expected: dict[tuple[str, str, str], list] = {}
     for p in FACTS["projects"]:
-        if "funding" not in p:
+        if "funding" not in p or not p.get("phase"):
             continue
+        level = "project" if confirmed(p["id"]) else "unconfirmed"
         for prog in CUR["funding"].get(p["id"], {}).get("programmes") or ["-"]:
-            expected.setdefault((p["phase"], "project", prog), []).append(_amount_range(p["id"]))
-    assert {k for k in rows if k[1] == "project"} == set(expected)
+            expected.setdefault((p["phase"], level, prog), []).append(_amount_range(p["id"]))
+    assert {k for k in rows if k[1] != "phase"} == set(expected)
     for key, ranges in expected.items():
         known = [r for r in ranges if r]
         row = rows[key]
@@ -299,7 +340,9 @@ def test_funding_per_phase_and_programme(memory_store):
         else:
             assert "sumMin" not in row, key
     land2 = rows[("phase-2", "project", "land-nrw")]
-    assert (float(land2["sumMin"]), float(land2["sumMax"])) == (5_880_000, 5_980_000)
+    assert (float(land2["sumMin"]), float(land2["sumMax"])) == (480_000, 480_000)
+    oic = rows[("phase-2", "unconfirmed", "land-nrw")]  # Open Innovation City, a candidate
+    assert (float(oic["sumMin"]), float(oic["sumMax"])) == (5_400_000, 5_500_000)
     assert rows[("phase-1", "project", "efre-nrw-2014-2020")]["coFundedWith"] == \
         "State funds of North Rhine-Westphalia"
 
@@ -317,6 +360,9 @@ def test_partners_by_organisation_type(memory_store):
         assert int(row["partners"]) == len({o for _, o in in_projects}), code
         assert int(row["participations"]) == len(in_projects), code
         assert int(row["projects"]) == len({p for p, _ in in_projects}), code
+        assert int(row["confirmedProjects"]) == len({p for p, _ in in_projects if confirmed(p)})
+        assert int(row["unconfirmedProjects"]) == \
+            len({p for p, _ in in_projects if not confirmed(p)}), code
         assert split(row.get("partnerNames"), " | ") == {org_name(o) for _, o in in_projects}
         assert (row["typeDe"], row["typeEn"]) == (labels[(code, "de")], labels[(code, "en")])
     assert rows["chamber"]["partners"] == "0"  # IHK Lippe is known, but in no project
@@ -335,8 +381,12 @@ def test_partners_by_district_with_official_codes(memory_store):
         assert int(row["organisations"]) == len(orgs), did
         assert int(row["partners"]) == len({o for _, o in in_projects}), did
         assert int(row["projects"]) == len({p for p, _ in in_projects}), did
+        assert int(row["confirmedProjects"]) == len({p for p, _ in in_projects if confirmed(p)})
     assert rows["bielefeld"]["officialCode"] == "05711000"
-    assert rows["kreis-herford"]["partners"] == "0"
+    # Herford's one partner leads BildungsCampus Herford, whose link is only probable
+    herford = rows["kreis-herford"]
+    assert (herford["partners"], herford["confirmedProjects"], herford["unconfirmedProjects"]) == \
+        ("1", "0", "1")
 
 
 def test_project_timeline(memory_store):
@@ -354,30 +404,47 @@ def test_project_timeline(memory_store):
     assert not any("projectStatus" in r for r in rows)  # no source states a project status
     starts = [r["start"] for r in rows if "start" in r]
     assert starts == sorted(starts) and rows[0]["start"] == "2016-04-01"
-    assert {r["linkStatus"] for r in rows} == {"confirmed", "probable", "candidate"}
+    for pid, row in by_id.items():
+        assert row["linkStatus"] == CUR["link_status"][pid]
+        phase = PROJECTS[pid].get("phase")
+        key = "phaseEn" if confirmed(pid) else "suggestedPhaseEn"
+        assert (key in row) == bool(phase) and not {"phaseEn", "suggestedPhaseEn"} - {key} <= set(row)
 
 
 def test_theme_hierarchy(memory_store):
-    alias, broader = CUR["keyword_alias"], CUR["keyword_broader"]
-    keywords = {alias.get(k) or slugify(k) for p in FACTS["projects"] for k in p.get("themes", [])}
+    concepts = {keyword_concept(k) for p in FACTS["projects"] for k in p.get("themes", [])}
+    keywords = {c.rsplit("/", 1)[1] for c in concepts if c.startswith("keyword/")}
+    broader = CUR["keyword_broader"]
     expected_pairs = {(k, broader[k]) for k in keywords if k in broader}
     rows = run(memory_store, "theme-hierarchy")
     assert {(lid(r["theme"]), lid(r["top"])) for r in rows if r["depth"] == "1"} == expected_pairs
     tops = {lid(r["theme"]) for r in rows if r["depth"] == "0"}
-    assert {t["id"] for t in FACTS["themes"]} | set(CUR["cluster_fields"]) <= tops
+    assert tops == {t["id"] for t in FACTS["themes"]} | set(CUR["cluster_fields"]) | \
+        {k for k in keywords if k not in broader}
     by_id = {lid(r["theme"]): r for r in rows}
     assert by_id["traceability"]["topDe"] == "Lebensmitteltechnologie"
     assert by_id["food"]["narrowerCount"] == str(sum(1 for _, b in expected_pairs if b == "food"))
     first_of_top = [r["depth"] for i, r in enumerate(rows) if i == 0 or rows[i - 1]["top"] != r["top"]]
     assert set(first_of_top) == {"0"}  # each top theme heads its narrower themes
+    for tid, row in by_id.items():  # directly classified, and by keyword, split by link status
+        direct = {p for p, ts in CUR["project_themes"].items() if tid in ts}
+        assert (int(row["directProjects"]), int(row["directConfirmed"])) == \
+            (len(direct), sum(confirmed(p) for p in direct)), tid
+        tagged = {p["id"] for p in FACTS["projects"] for k in p.get("themes", [])
+                  if keyword_concept(k).rsplit("/", 1)[1] == tid}
+        assert (int(row["keywordProjects"]), int(row["keywordConfirmed"])) == \
+            (len(tagged), sum(confirmed(p) for p in tagged)), tid
 
 
 def test_sources_of_a_fact(memory_store):
+    # 'Smart Country Side is part of OWL 4.0': its link note names two pages together, so the
+    # statement is in that block's record graph, derived from both
     link = PROJECTS["smart-country-side"]["link_to_owl40"]
     rows = run(memory_store, "sources-of-a-fact")
-    assert {r["sourceKey"] for r in rows} == set(link["sources"])
+    assert len(link["sources"]) == 2 and {r["sourceKey"] for r in rows} == set(link["sources"])
     for r in rows:
-        assert r["graphKind"] == "source" and r["graph"].endswith("graph/source/" + r["sourceKey"])
+        assert r["graphKind"] == "record"
+        assert r["graph"] == f"{BASE}graph/record/project/smart-country-side/link-to-owl40"
         assert r["url"] == SOURCES[r["sourceKey"]]["url"]
         assert r["publisher"] == SOURCES[r["sourceKey"]]["publisher"]
 
@@ -385,13 +452,20 @@ def test_sources_of_a_fact(memory_store):
 def test_confirmed_probable_and_candidate_projects(memory_store):
     rows = run(memory_store, "project-link-status")
     assert Counter(r["linkStatus"] for r in rows) == Counter(CUR["link_status"].values())
-    assert Counter(r["linkStatus"] for r in rows) == {"confirmed": 10, "probable": 3,
-                                                      "candidate": 3}
+    assert Counter(r["linkStatus"] for r in rows) == {"confirmed": 10, "probable": 5,
+                                                      "candidate": 4}
+    totals = Counter(CUR["link_status"].values())
+    assert all((int(r["confirmed"]), int(r["probable"]), int(r["candidate"])) ==
+               (totals["confirmed"], totals["probable"], totals["candidate"]) for r in rows)
     assert [r["linkStatus"] for r in rows] == sorted(
         (r["linkStatus"] for r in rows), key=["confirmed", "probable", "candidate"].index)
     for r in rows:
         p = PROJECTS[lid(r["project"])]
         assert r["linkStatus"] == CUR["link_status"][p["id"]]
+        assert (r["partOfPlan"] == "true") == confirmed(p["id"])
+        if p.get("phase"):
+            assert r["phaseEn" if confirmed(p["id"]) else "suggestedPhaseEn"] == \
+                next(ph["label"] for ph in FACTS["phases"] if ph["id"] == p["phase"])
         if p.get("link_to_owl40"):
             assert r["linkNote"] == p["link_to_owl40"]["value"]
             assert split(r["sources"], ", ") == set(p["link_to_owl40"]["sources"])
@@ -405,8 +479,7 @@ def test_where_sources_disagree(memory_store):
     phase1 = {(float(r["value"]), r["sourceKey"]) for r in rows
               if r["about"] == f"{BASE}id/phase/phase-1" and r["aspect"] == "phase-1 projects"}
     expected = {(float(sc["value"]), s) for i, sc in enumerate(FACTS["stated_counts"])
-                if sc["what"].startswith("phase-1 projects")
-                for s in sc["sources"] + CUR["stated_counts"][i][0].get("sources_add", [])}
+                if sc["what"].startswith("phase-1 projects") for s in part_sources(i, 0)}
     assert phase1 == expected and {v for v, _ in phase1} == {9.0, 10.0, 11.0}
     ends = {(r["value"], r["sourceKey"]) for r in rows
             if r["about"].endswith("/work-and-care") and r["aspect"] == "end date"}
@@ -422,31 +495,45 @@ def test_where_sources_disagree(memory_store):
 def test_events_timeline_with_people_in_public_roles(memory_store):
     rows = run(memory_store, "events-timeline")
     assert len(rows) == len(FACTS["events"]) + 1  # plus the 2018 re-orientation
-    assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
+    dated = [r["date"] for r in rows if "date" in r]
+    assert dated == sorted(dated) and [r for r in rows if "date" not in r] == rows[len(dated):]
     roles = {p["name"]: p["role"] for p in FACTS["people"]}
     by_event = {lid(r["event"]): r for r in rows}
     for ev, cur in zip(FACTS["events"], CUR["events"].values(), strict=True):
-        row = by_event[f"{ev['date']}-{cur['slug']}"]
+        row = by_event[f"{ev['date']}-{cur['slug']}" if ev["date"] else f"undated-{cur['slug']}"]
         people = cur.get("people", [])
         assert int(row.get("peopleCount", 0)) == len(people)
         assert split(row.get("people"), " | ") == {f"{n} ({roles[n]})" for n in people}
         assert row["eventType"] == cur["type"]
     first = by_event["2016-04-08-first-funding-notices"]
     assert "Garrelt Duin (NRW-Wirtschaftsminister (2016))" in first["people"]
-    assert first["typeDe"] == "Förderentscheidung" and first["location"] == "Detmold, IHK Lippe"
+    assert first["typeDe"] == "Förderentscheidung" and first["location"] == "Detmold / IHK Lippe"
+    visit = rows[-1]  # the page gives no year: last, with the time in its words
+    assert lid(visit["event"]) == "undated-visit-suedwestfalen" and visit["when"] == "12 May"
 
 
 def test_projects_per_phase_with_lead_organisation(memory_store):
     rows = run(memory_store, "projects-per-phase")
-    assert Counter(lid(r["phase"]) for r in rows) == Counter(p["phase"] for p in FACTS["projects"])
+    assert Counter(lid(r["phase"]) if "phase" in r else None for r in rows) == \
+        Counter(p["phase"] for p in FACTS["projects"])
     hubs = {ph["hub_project"] for ph in FACTS["phases"] if ph.get("hub_project")}
     for r in rows:
         p = PROJECTS[lid(r["project"])]
         assert r["title"] == p["title"] and (r["isHub"] == "true") == (p["id"] in hubs)
         assert r.get("lead") == (ORGS[p["lead"]]["name"] if p.get("lead") else None), p["id"]
+        assert r["linkStatus"] == CUR["link_status"][p["id"]]
+        assert r["placement"] == ("none" if not p.get("phase") else
+                                  "phase" if confirmed(p["id"]) else "suggested")
+        in_phase = [q for q in PROJECTS.values() if q.get("phase") == p.get("phase")]
+        assert (int(r["phaseConfirmed"]), int(r["phaseUnconfirmed"])) == (
+            (sum(confirmed(q["id"]) for q in in_phase), sum(not confirmed(q["id"]) for q in in_phase))
+            if p.get("phase") else (0, 0)), p["id"]
     assert [lid(r["project"]) for r in rows if r["isHub"] == "true"] == [
         "owl-arena-40", "ostwestfalenlippe-2025"]  # each phase's hub first, phase 1 first
-    assert rows[0]["phaseNumber"] == "1" and rows[-1]["phaseNumber"] == "2"
+    assert rows[0]["phaseNumber"] == "1" and rows[-1]["placement"] == "none"
+    placements = [(r.get("phaseNumber"), r["placement"]) for r in rows]
+    assert placements == sorted(placements, key=lambda x: (x[0] is None, x[0] or "",
+                                                           x[1] != "phase"))
 
 
 def test_key_figures_with_qualifiers_and_sources(memory_store):
@@ -457,8 +544,8 @@ def test_key_figures_with_qualifiers_and_sources(memory_store):
         sheet, part = FACTS["stated_counts"][int(i) - 1], CUR["stated_counts"][int(i) - 1]
         part = part[int(j) - 1 if j else 0]
         assert r["statedValue"] == str(part.get("value", sheet["value"]))
-        expected = part.get("sources", sheet["sources"]) + part.get("sources_add", [])
-        assert split(r["sources"], ", ") == set(expected), r["count"]
+        assert split(r["sources"], ", ") == part_sources(int(i) - 1, int(j) - 1 if j else 0), \
+            r["count"]
         if part.get("numeric") is not None:
             assert float(r["value"]) == part["numeric"]
             assert r["qualifier"] == part.get("qualifier", "exact")
@@ -466,6 +553,8 @@ def test_key_figures_with_qualifiers_and_sources(memory_store):
     assert (funding["statedValue"], float(funding["value"]), funding["currency"]) == \
         ("6.6 Mio EUR", 6_600_000, "EUR")
     assert funding["qualifierDe"] == "genau" and funding["sourceCount"] == "5"
+    almost = next(r for r in rows if r["statedValue"] == "almost 40")
+    assert (almost["qualifier"], almost["qualifierDe"]) == ("almost", "fast")
     assert rows[0]["about"].endswith("/action-plan/owl-40")
 
 
@@ -483,6 +572,9 @@ def test_co_partnership_network_edges(memory_store):
     assert {(lid(r["orgA"]), lid(r["orgB"])): int(r["sharedProjects"]) for r in rows} == expected
     assert int(rows[0]["sharedProjects"]) == max(expected.values()) == 3
     assert {rows[0]["nameA"], rows[0]["nameB"]} == {"FH Bielefeld", "ZIG OWL"}
+    for r in rows:
+        shared = {p for p, orgs in members.items() if {lid(r["orgA"]), lid(r["orgB"])} <= orgs}
+        assert int(r["sharedConfirmed"]) == sum(confirmed(p) for p in shared)
 
 
 def test_organisations_per_project_against_stated_partner_counts(memory_store):
@@ -502,13 +594,15 @@ def test_organisations_per_project_against_stated_partner_counts(memory_store):
 
 
 def test_projects_without_a_known_funding_amount(memory_store):
-    expected = {p["id"] for p in FACTS["projects"] if (p.get("funding") or {}).get("amount") is None}
+    # no amount in the project's funding block and none reported by a single page (the two
+    # disagreeing reports on Smart Country Side's funding, stated_counts 28/29, are amounts)
+    expected = {p["id"] for p in FACTS["projects"] if _amount_range(p["id"]) is None}
     rows = {lid(r["project"]): r for r in run(memory_store, "projects-without-funding-amount")}
-    assert set(rows) == expected and len(expected) == 11
+    assert set(rows) == expected and len(expected) == 12 and "smart-country-side" not in rows
     for pid, row in rows.items():
         assert (row["hasFundingRecord"] == "true") == ("funding" in PROJECTS[pid])
-    assert rows["smart-country-side"]["programmeText"] == \
-        PROJECTS["smart-country-side"]["funding"]["programme"]
+        assert row["linkStatus"] == CUR["link_status"][pid]
+    assert rows["work-and-care"]["programmeText"] == PROJECTS["work-and-care"]["funding"]["programme"]
 
 
 def _cited(value) -> set[str]:

@@ -230,12 +230,17 @@ PREFIXES = """
 @prefix phase: <http://example.org/invented/id/phase/> .
 @prefix theme: <http://example.org/invented/id/theme/> .
 @prefix source: <http://example.org/invented/id/source/> .
+@prefix link: <http://example.org/invented/id/plan-link/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
 """
 UNTITLED = PREFIXES + """
 project:ohne-titel a regio:Project ;
     dct:description "An invented project without title."@en ;
     regio:inPhase phase:phase-1 ; regio:partOfPlan plan:musterplan ;
-    regio:linkStatus linkstatus:confirmed ; regio:hasTheme theme:sample-theme ;
+    regio:hasPlanLink link:ohne-titel ; regio:hasTheme theme:sample-theme ;
+    dct:source source:s-invented-1 .
+link:ohne-titel a regio:PlanLink ; regio:linkedPlan plan:musterplan ;
+    regio:linkStatus linkstatus:confirmed ; prov:wasDerivedFrom source:s-invented-1 ;
     dct:source source:s-invented-1 .
 """
 
@@ -285,8 +290,9 @@ def test_turtle_serialises_the_report_graph(shapes: rdflib.Graph) -> None:
 
 def test_warnings_and_infos_do_not_break_conformance(shapes: rdflib.Graph) -> None:
     report = validate(turtle(PREFIXES + """
-        project:kurz a regio:Project ; dct:title "Kurzprojekt"@de ;
-            regio:partOfPlan plan:musterplan ; regio:linkStatus linkstatus:candidate ."""),
+        project:kurz a regio:Project ; dct:title "Kurzprojekt"@de ; regio:hasPlanLink link:kurz .
+        link:kurz a regio:PlanLink ; regio:linkedPlan plan:musterplan ;
+            regio:linkStatus linkstatus:candidate ; prov:wasDerivedFrom source:s-invented-2 ."""),
         shapes=shapes)
     assert report.conforms
     assert {r.severity for r in report.results} == {"Warning", "Info"}
@@ -296,8 +302,9 @@ def test_warnings_and_infos_do_not_break_conformance(shapes: rdflib.Graph) -> No
 def test_a_dataset_is_validated_as_the_union_of_its_graphs(shapes: rdflib.Graph) -> None:
     trig = PREFIXES + """
         <http://example.org/invented/graph/a> {
-            project:p a regio:Project ; regio:partOfPlan plan:x ;
-                regio:linkStatus linkstatus:confirmed . }
+            project:p a regio:Project ; regio:partOfPlan plan:x ; regio:hasPlanLink link:p .
+            link:p a regio:PlanLink ; regio:linkedPlan plan:x ;
+                regio:linkStatus linkstatus:confirmed ; prov:wasDerivedFrom source:s-1 . }
         <http://example.org/invented/graph/b> { project:p dct:title "P"@de . }
         """
     dataset = rdflib.Dataset()

@@ -22,6 +22,9 @@ from werkzeug.serving import make_server
 from api.app import create_app
 from api.config import load_settings
 from graph.store import load_project, open_store
+from tests.sheetcheck import FACTS
+
+N_PROJECTS = len(FACTS["projects"])  # every project of the fact sheet
 
 BASE = "https://w3id.org/owl40/"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -80,7 +83,7 @@ def test_get_post_form_and_post_direct_give_the_same_answer(client):
     direct = client.post("/sparql", data=PROJECTS, content_type="application/sparql-query")
     assert get.status_code == form.status_code == direct.status_code == 200
     assert get.json == form.json == direct.json
-    assert len(get.json["results"]["bindings"]) == 16
+    assert len(get.json["results"]["bindings"]) == N_PROJECTS
     assert get.headers["Content-Type"].startswith("application/sparql-results+json")
 
 
@@ -100,13 +103,13 @@ def test_select_results_are_negotiated(client, accept, media_type):
     assert response.headers["Vary"] == "Accept"
     body = response.data.decode()
     if media_type == "text/csv":
-        assert len(list(csv.reader(io.StringIO(body)))) == 17
+        assert len(list(csv.reader(io.StringIO(body)))) == N_PROJECTS + 1
     elif media_type == "text/tab-separated-values":
-        assert body.splitlines()[0] == "?p" and len(body.splitlines()) == 17
+        assert body.splitlines()[0] == "?p" and len(body.splitlines()) == N_PROJECTS + 1
     elif "xml" in media_type:
-        assert body.count("<result>") == 16
+        assert body.count("<result>") == N_PROJECTS
     else:
-        assert len(json.loads(body)["results"]["bindings"]) == 16
+        assert len(json.loads(body)["results"]["bindings"]) == N_PROJECTS
 
 
 @pytest.mark.parametrize(("fmt", "media_type"), [("csv", "text/csv"), ("tsv", "text/tab-separated-values"),
@@ -381,11 +384,11 @@ def test_sparqlwrapper_select(live, return_format):
     client.setReturnFormat(return_format)
     result = client.query().convert()
     if return_format == JSON:
-        assert len(result["results"]["bindings"]) == 16
+        assert len(result["results"]["bindings"]) == N_PROJECTS
     elif return_format == XML:
-        assert len(result.getElementsByTagName("result")) == 16
+        assert len(result.getElementsByTagName("result")) == N_PROJECTS
     else:
-        assert len(result.decode().splitlines()) == 17
+        assert len(result.decode().splitlines()) == N_PROJECTS + 1
 
 
 @pytest.mark.live
@@ -405,7 +408,7 @@ def test_sparqlwrapper_post_construct_and_ask(live):
 def test_rdflib_sparqlstore(live):
     graph = rdflib.Graph(SPARQLStore(live))
     rows = list(graph.query(PROJECTS))
-    assert len(rows) == 16
+    assert len(rows) == N_PROJECTS
     assert (rdflib.URIRef(f"{BASE}id/project/smart-country-side"), rdflib.RDF.type,
             rdflib.URIRef("https://w3id.org/regio-kg/ontology#Project")) in graph
 
