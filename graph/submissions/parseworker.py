@@ -164,14 +164,7 @@ def read_rdf(job: dict) -> str:
     limits = InputLimits(max_bytes=int(job["max_unpacked"]),
                          max_blank_nodes=int(job["max_blank_nodes"]),
                          max_depth=int(job["max_depth"]))
-    path = job["path"]
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == GZIP_MAGIC
-    if gz and not path.endswith(".gz"):
-        import os
-
-        os.rename(path, path + ".gz")  # the reader looks through .gz by name
-        path += ".gz"
+    path = job["path"]  # the parent names a gzip file *.gz: the reader looks through it
     try:
         quads = parse_file(path, format=job["rdf_format"], base_iri=job.get("base_iri"),
                            limits=limits)
