@@ -30,6 +30,9 @@ from graph.submissions.report import REGIOSUB_IRI
 SHAPES_IRI = "https://w3id.org/regio-kg/shapes"
 
 
+_NOT_VALUES = {RDF.type.value, DCT.source.value}
+
+
 def submission_graph(base_iri: str, number: int) -> str:
     return f"{base_iri}graph/submission/{number}"
 
@@ -76,6 +79,8 @@ def diff(changes: ChangeSet, st: States) -> list[RecordDiff]:
                                    FieldDiff(t.predicate.value, t.subject.value))
             (fd.added if t in added else fd.removed).append(t.object)
         for (subject, predicate), fd in fields.items():
+            if predicate in _NOT_VALUES:
+                continue
             for t in sorted(st.before & st.after, key=str):
                 if t.subject.value == subject and t.predicate.value == predicate:
                     fd.others.append((t.object, sorted(st.graphs.get(t, ()))))

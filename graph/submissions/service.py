@@ -6,6 +6,7 @@ publish, and SPARQL over the stored reports. No Flask here.
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import tempfile
 import threading
@@ -171,7 +172,8 @@ class SubmissionService:
         reports = {lang: build_report(outcome, changes, names, lang,
                                       base_iri=self.config.base_iri, submission_id=sub.id)
                    for lang in ("de", "en")}
-        report_iri = f"{changes.submission}/report/{now().replace(':', '')}"
+        report_iri = (f"{changes.submission}/report/{now().replace(':', '')}-"
+                      f"{secrets.token_hex(3)}")
         triples = report_triples(report_iri, changes.submission, outcome.findings, changes,
                                  names, self.config.base_iri, conforms=outcome.conforms,
                                  created=now())
