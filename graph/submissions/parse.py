@@ -9,6 +9,7 @@ as that text (never computed), and sheets written by the platform store such tex
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -141,6 +142,7 @@ class ParserPool:
 
 
 _POOL = ParserPool()
+atexit.register(_POOL.close)
 
 
 def read_upload(path: Path, fmt: str, limits: ParseLimits, *, base_iri: str) -> dict:

@@ -132,16 +132,23 @@ def read_xlsx(path: str, max_unpacked: int) -> list[list]:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             total = sum(m.file_size for m in members)
-    except zipfile.BadZipFile as exc:
+            if len(members) > MAX_ZIP_MEMBERS or total > max_unpacked:
+                raise Refused(413, f"the workbook unpacks to {total:,} bytes in {len(members)} "
+                                   f"parts; more than {max_unpacked:,} bytes is refused "
+                                   "(limit: SUBMISSION_MAX_UNPACKED)")
+            for member in members:
+                if member.filename.endswith((".xml", ".rels")):
+                    with archive.open(member) as fh:
+                        if b"<!DOCTYPE" in fh.read(64 * 1024):
+                            raise Refused(400, f"{member.filename} in the workbook declares an "
+                                               "XML DOCTYPE (DTDs, entities); refused")
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise Refused(400, f"not a valid Excel (.xlsx) file: {exc}") from None
-    if len(members) > MAX_ZIP_MEMBERS or total > max_unpacked:
-        raise Refused(413, f"the workbook unpacks to {total:,} bytes in {len(members)} parts; "
-                           f"more than {max_unpacked:,} bytes is refused "
-                           "(limit: SUBMISSION_MAX_UNPACKED)")
     import openpyxl
 
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:  # a file object: openpyxl would judge a path by its extension
+        book = openpyxl.load_workbook(open(path, "rb"), read_only=True,  # noqa: SIM115
+                                      data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for broken or hostile files
         raise Refused(400, f"the Excel file cannot be read: {type(exc).__name__}: {exc}") from None
     try:
