@@ -29,7 +29,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from api.errors import json_error
-from graph.errors import InputError
+from graph.errors import GraphError, InputError
 from graph.submissions import templates as tpl
 from graph.submissions.auth import AuthError, Identity, identify, token_hash
 from graph.submissions.parse import UploadError
@@ -62,7 +62,12 @@ def upload_limit() -> str:
 def init_app(app: Flask) -> None:
     """The service (store + storage), the session key, the limiter, the blueprint."""
     config = Config.from_settings(app.config)
-    app.extensions[SERVICE_KEY] = SubmissionService(app.extensions["owl40_store"], config)
+    svc = SubmissionService(app.extensions["owl40_store"], config)
+    app.extensions[SERVICE_KEY] = svc
+    try:  # after a crash: finish what was acknowledged but not validated or marked published
+        svc.reconcile()
+    except (StateError, GraphError) as exc:  # another worker got there first, or no store
+        app.logger.warning("submissions: reconcile: %s", exc)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(config.storage_dir))
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict")

@@ -341,3 +341,12 @@ def test_submission_is_stored_with_hash_and_raw_file(kit: Kit) -> None:
     assert raw.data == data
     assert ox.parse  # the stored report is there too
     assert kit.service.storage.get(body["id"]).report_ttl
+
+
+def test_owl40_load_keeps_published_submissions(kit: Kit) -> None:
+    from graph.store import load_project
+
+    published = [g for g in kit.store.graph_names() if "/graph/submission/" in g]
+    assert published, "an earlier test publishes submissions"
+    load_project(kit.store, kit.app.config)
+    assert set(published) <= set(kit.store.graph_names())

@@ -119,7 +119,10 @@ def publish(store, changes: ChangeSet, *, number: int, base_iri: str, organisati
     prov_graph = graph + "/prov"
     st = states(store, changes, base_iri, exclude_graph=graph)
     content = changes.triples()
-    replaced = st.before - st.after
+    # the partner's earlier statements it drops, and those it states again (they move to the
+    # new graph: the latest submission is where the partner's current value lives)
+    replaced = (st.before - st.after) | {t for t in st.before & content
+                                         if st.graphs.get(t, set()) <= st.own_graphs}
     rewrites: dict[str, set[ox.Triple]] = {}
     history: list[tuple[ox.Triple, str, str]] = []  # triple, graph, why
     for t in replaced:

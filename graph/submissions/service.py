@@ -273,7 +273,7 @@ class SubmissionService:
         for sub in self.storage.list(state="received"):
             try:
                 self.validate(sub, actor=actor)
-            except UploadRefused:
+            except (UploadRefused, StateError):
                 pass
             done.append(sub.id)
         for sub in self.storage.list(state="accepted"):

@@ -12,6 +12,7 @@ classifications) are never reported. Warnings and infos do not block; violations
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -72,9 +73,10 @@ def _background(shapes_dir: str, ontology_dir: str, stamp: tuple) -> Background:
     curators = {str(s) for s, o in shapes.subject_objects(CURATORS_ONLY) if o.toPython() is True}
     for node in list(curators):
         curators.update(str(p) for p in shapes.objects(rdflib.URIRef(node), SH.property))
-    version = shapes.value(rdflib.URIRef("https://w3id.org/regio-kg/shapes"),
-                           rdflib.OWL.versionInfo)
-    return Background(shapes, ontology, frozenset(curators), str(version or "unversioned"))
+    digest = hashlib.sha256()
+    for path in sorted(Path(shapes_dir).glob("*.ttl")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return Background(shapes, ontology, frozenset(curators), "sha256:" + digest.hexdigest()[:16])
 
 
 def background(shapes_dir: str | Path, ontology_dir: str | Path) -> Background:
