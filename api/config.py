@@ -68,6 +68,9 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SUBMISSION_MAX_MEMORY": (1 << 30, "Address space of the child process that reads an "
                                        "upload, in bytes."),
     "SUBMISSION_PARSE_SECONDS": (20.0, "Seconds the child process may take to read an upload."),
+    "SUBMISSION_VALIDATORS": (2, "Validator processes per web worker for large submissions "
+                                 "(their records are split among them); 0 = validate in the "
+                                 "web worker."),
     "SUBMISSION_RATE_LIMIT": ("30 per minute; 300 per hour",
                               "Uploads one token (or address) may send (429 beyond), in "
                               "Flask-Limiter's notation."),

@@ -76,12 +76,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
 
 
-def setup(directory: Path, *, million: Path | None = None) -> tuple[SubmissionService, dict]:
+def setup(directory: Path, *, million: Path | None = None, validators: int = 2
+          ) -> tuple[SubmissionService, dict]:
     settings = load_settings({"STORE": str(directory / "store"),
                               "SUBMISSIONS_DIR": str(directory / "submissions"),
                               "DUMPS_DIR": str(directory / "dumps"),
                               "CACHE_DIR": str(directory / "cache"),
-                              "SUBMISSION_MAX_BYTES": 64 << 20}, environ={})
+                              "SUBMISSION_MAX_BYTES": 64 << 20,
+                              "SUBMISSION_VALIDATORS": validators}, environ={})
     if million is not None:
         from bench.servers import load_ours
 
@@ -139,13 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100,1000,10000")
     ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--validators", type=int, default=2, help="SUBMISSION_VALIDATORS")
     ap.add_argument("--no-million", action="store_true", help="skip the 1M-quad store")
     ap.add_argument("--million-data", type=Path, default=BENCH / "data" / "synthetic-1m.nq.gz")
     ap.add_argument("-o", "--out", type=Path, default=BENCH / "results-submissions.json")
     args = ap.parse_args(argv)
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="owl40-bench-sub-") as tmp:
-        service, _ = setup(Path(tmp) / "owl40")
+        service, _ = setup(Path(tmp) / "owl40", validators=args.validators)
         results["validation"] = measure_validation(
             service, [int(s) for s in args.sizes.split(",")], args.runs)
         results["publication"] = [measure_publication(service, "owl40")]
@@ -155,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
                 from bench.generate import generate
 
                 generate(1_000_000, args.million_data)
-            big, _ = setup(Path(tmp) / "million", million=args.million_data)
+            big, _ = setup(Path(tmp) / "million", million=args.million_data,
+                           validators=args.validators)
             results["publication"].append(measure_publication(big, "1M"))
             big.store.close()
     args.out.write_text(json.dumps(results, indent=1))

@@ -61,6 +61,7 @@ class Config:
     storage_dir: str
     max_bytes: int
     limits: ParseLimits
+    validators: int = 0
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Config:
@@ -72,7 +73,8 @@ class Config:
                                max_memory=int(settings["SUBMISSION_MAX_MEMORY"]),
                                max_seconds=float(settings["SUBMISSION_PARSE_SECONDS"]),
                                max_blank_nodes=int(settings["INPUT_MAX_BLANK_NODES"]),
-                               max_depth=int(settings["INPUT_MAX_DEPTH"])))
+                               max_depth=int(settings["INPUT_MAX_DEPTH"])),
+            validators=int(settings.get("SUBMISSION_VALIDATORS", 0)))
 
 
 @dataclass
@@ -167,7 +169,8 @@ class SubmissionService:
         changes = self.read(sub)
         bg = background(self.config.shapes_dir, self.config.ontology_dir)
         outcome = validate_changes(self.store, changes, self.config.base_iri, bg,
-                                   exclude_graph=exclude_graph)
+                                   exclude_graph=exclude_graph,
+                                   workers=self.config.validators)
         names = Labels(self.kinds, bg, record_labels(outcome.states, changes))
         reports = {lang: build_report(outcome, changes, names, lang,
                                       base_iri=self.config.base_iri, submission_id=sub.id)

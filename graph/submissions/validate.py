@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pyshacl
@@ -29,6 +30,32 @@ from graph.submissions.changes import Cell, ChangeSet, Problem, States, organisa
 from graph.validation import _lexical_forms_kept, parse_rdf
 
 CURATORS_ONLY = rdflib.URIRef(REGIOSH_IRI + "curatorsOnly")
+
+
+class _ParameterSet(set):
+    """pySHACL's list of constraint parameters as a set (it tests ``p in parameters`` for
+    every predicate of a shape, each time a shape is evaluated, by comparing URIRefs one by one:
+    a third of a validation). ``append`` and ``copy`` keep the list interface it uses."""
+
+    def append(self, item: object) -> None:
+        self.add(item)
+
+    def copy(self) -> _ParameterSet:
+        return _ParameterSet(self)
+
+
+def _speed_up_pyshacl() -> None:
+    """Prime pySHACL's lazily filled constraint-parameter cache (``pyshacl.shape``) with a
+    set; same parameters, same results (tests/test_submissions.py), about twice as fast."""
+    import pyshacl.shape
+    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+
+    if getattr(pyshacl.shape, "CONSTRAINT_PARAMS", None) is None:
+        pyshacl.shape.CONSTRAINT_PARAMS = (_ParameterSet(ALL_CONSTRAINT_PARAMETERS),
+                                           CONSTRAINT_PARAMETERS_MAP)
+
+
+_speed_up_pyshacl()
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 _PYSHACL_LOCK = threading.Lock()
 
@@ -60,6 +87,7 @@ class Background:
     ontology: rdflib.Graph
     curator_shapes: frozenset[str]
     shapes_version: str
+    dirs: tuple[str, str] = ("", "")  # shapes and ontology directories
 
 
 @lru_cache(maxsize=4)
@@ -83,7 +111,8 @@ def _background(shapes_dir: str, ontology_dir: str, stamp: tuple) -> Background:
     digest = hashlib.sha256()
     for path in sorted(Path(shapes_dir).glob("*.ttl")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return Background(shapes, ontology, frozenset(curators), "sha256:" + digest.hexdigest()[:16])
+    return Background(shapes, ontology, frozenset(curators), "sha256:" + digest.hexdigest()[:16],
+                      (shapes_dir, ontology_dir))
 
 
 def background(shapes_dir: str | Path, ontology_dir: str | Path) -> Background:
@@ -174,6 +203,68 @@ def run_shacl(triples: set[ox.Triple], focus: list[str], bg: Background) -> list
     return findings
 
 
+#: Below this many statements a validation runs in the calling process.
+PARALLEL_FROM = 300
+_POOL: Any = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool(workers: int) -> Any:
+    """Validator processes (spawned once per web worker, shapes read once in each)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            _POOL = ProcessPoolExecutor(max_workers=workers,
+                                        mp_context=multiprocessing.get_context("spawn"))
+        return _POOL
+
+
+def _validate_part(data: bytes, focus: list[str], dirs: tuple[str, str]) -> list[dict]:
+    """In a validator process: run_shacl on one part; findings as plain data."""
+    triples = {q.triple for q in ox.parse(data, ox.RdfFormat.N_TRIPLES)}
+    findings = run_shacl(triples, focus, background(*dirs))
+    return [{**f.__dict__, "value": str(f.value) if f.value is not None else None}
+            for f in findings]
+
+
+def _from_part(item: dict) -> Finding:
+    value = item.pop("value")
+    term = None
+    if value is not None:
+        term = next(iter(ox.parse(f"<urn:x:s> <urn:x:p> {value} .".encode(),
+                                  ox.RdfFormat.N_TRIPLES))).object
+    return Finding(**item, value=term)
+
+
+def run_shacl_split(triples: set[ox.Triple], focus: list[str], bg: Background,
+                    workers: int) -> list[Finding]:
+    """run_shacl, in ``workers`` processes when the data is large: the records are split by
+    subject (every shape looks at its focus node's own statements only, the curators' rules
+    with longer paths being off); data with blank nodes stays in one piece."""
+    has_blank = any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+                    for t in triples)
+    if workers < 2 or len(triples) < PARALLEL_FROM or has_blank:
+        return run_shacl(triples, focus, bg)
+    from concurrent.futures.process import BrokenProcessPool
+
+    global _POOL
+    subjects = sorted({t.subject.value for t in triples})
+    parts = [set(subjects[i::workers]) for i in range(workers)]
+    try:
+        pool = _pool(workers)
+        jobs = [pool.submit(_validate_part, ox.serialize(
+                    [t for t in triples if t.subject.value in part], format=ox.RdfFormat.N_TRIPLES),
+                    [f for f in focus if f in part], bg.dirs) for part in parts]
+        return [_from_part(item) for job in jobs for item in job.result()]
+    except (BrokenProcessPool, OSError, RuntimeError):  # a validator died: start afresh
+        with _POOL_LOCK:
+            _POOL = None
+        return run_shacl(triples, focus, bg)
+
+
 def _key(f: Finding) -> tuple:
     return (f.focus, f.path, f.shape, f.constraint, str(f.value) if f.value is not None else None)
 
@@ -192,7 +283,8 @@ class Outcome:
 
 
 def validate_changes(store, changes: ChangeSet, base_iri: str, bg: Background, *,
-                     exclude_graph: str | None = None, check_scope: bool = True) -> Outcome:
+                     exclude_graph: str | None = None, check_scope: bool = True,
+                     workers: int = 0) -> Outcome:
     """The partner's findings for ``changes``: problems found reading it, records outside
     its organisation, and the SHACL results its change brings to the published records."""
     st = states(store, changes, base_iri, exclude_graph=exclude_graph)
@@ -201,7 +293,7 @@ def validate_changes(store, changes: ChangeSet, base_iri: str, bg: Background, *
     findings += _action_findings(changes, st)
     focus = [r.iri for r in changes.records] + [n for r in changes.records
                                                  for n in r.nested.values()]
-    after = run_shacl(_affected(st.after, focus), focus, bg)
+    after = run_shacl_split(_affected(st.after, focus), focus, bg, workers)
     changed_existing = [f for f in focus if f in st.existing]
     before_keys = {_key(f) for f in run_shacl(_affected(st.before, changed_existing),
                                               changed_existing, bg)}
