@@ -124,7 +124,7 @@ def measure_publication(service: SubmissionService, label: str, size: int = 1000
     _, ptoken = create_token(service.storage, role="partner", organisation=ORG, label="bench")
     _, ctoken = create_token(service.storage, role="curator", organisation=None, label="bench")
     partner, curator = identify(service.storage, ptoken), identify(service.storage, ctoken)
-    sub, checked = service.submit(partner, turtle(size, f"pub-{label}"), filename="p.ttl",
+    sub, checked = service.submit(partner, turtle(size, f"pub-{label.lower()}"), filename="p.ttl",
                                   content_type="text/turtle")
     service.accept(curator, sub.id)
     quads = service.store.count()
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--validators", type=int, default=2, help="SUBMISSION_VALIDATORS")
     ap.add_argument("--no-million", action="store_true", help="skip the 1M-quad store")
     ap.add_argument("--million-data", type=Path, default=BENCH / "data" / "synthetic-1m.nq.gz")
-    ap.add_argument("-o", "--out", type=Path, default=BENCH / "results-submissions.json")
+    ap.add_argument("-o", "--out", type=Path, default=BENCH / "results" / "submissions.json")
     args = ap.parse_args(argv)
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="owl40-bench-sub-") as tmp:
@@ -162,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                            validators=args.validators)
             results["publication"].append(measure_publication(big, "1M"))
             big.store.close()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
     return 0
 

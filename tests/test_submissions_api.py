@@ -94,3 +94,49 @@ def test_pages_of_another_organisation_are_404(kit: Kit) -> None:
     csrf = _csrf(client.get("/submit").get_data(as_text=True))
     client.post("/submit/login", data={"token": kit.other, "csrf": csrf})
     assert client.get(f"/submit/{number}").status_code == 404
+
+
+@pytest.mark.slow
+def test_submission_pages_are_valid_html(kit: Kit, tmp_path) -> None:
+    import io
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from tests.test_pages import vnu_jar
+
+    jar = vnu_jar()
+    if jar is None or shutil.which("java") is None:
+        pytest.skip("the Nu HTML checker is not installed (pip install '.[test]', Java 17)")
+    pages: dict[str, bytes] = {}
+    partner, curator = kit.app.test_client(), kit.app.test_client()
+    pages["login"] = partner.get("/submit?lang=de").data
+    for client, token in ((partner, kit.partner), (curator, kit.curator)):
+        client.post("/submit/login", data={"token": token, "csrf": _csrf(
+            client.get("/submit").get_data(as_text=True))})
+    home = partner.get("/submit?lang=en").get_data(as_text=True)
+    pages["home"] = home.encode()
+    data = sheet(kit, "project", [{"change": "ändern", "record": "work-and-care",
+                                   "source": "selbst", "end": "31.13.2023", "acronym": "W&C"}])
+    location = partner.post("/submit/upload", data={
+        "csrf": _csrf(home), "file": (io.BytesIO(data), "k.csv", "text/csv")}).headers["Location"]
+    pages["report"] = partner.get(location).data
+    good = sheet(kit, "project", [{"change": "ändern", "record": "work-and-care",
+                                   "source": "selbst", "end": "2023-08-31"}])
+    number = kit.app.test_client().post("/api/submissions", data=good, headers=kit.headers(
+        kit.partner, **{"Content-Type": "text/csv"})).json["id"]
+    pages["review"] = curator.get(f"/submit/{number}").data
+    kit.app.test_client().post(f"/api/submissions/{number}/accept", headers=kit.headers(kit.curator))
+    pages["publish"] = curator.get(f"/submit/{number}?lang=en").data
+    files = []
+    for name, body in pages.items():
+        target = tmp_path / f"{name}.html"
+        target.write_bytes(body)
+        files.append(str(target))
+    result = subprocess.run(["java", "-jar", str(jar), "--format", "json", *files],
+                            capture_output=True, text=True, timeout=300)
+    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+    errors = [f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}" for m in messages
+              if m["type"] == "error"]
+    assert not errors, "\n".join(errors[:20])

@@ -12,6 +12,7 @@ classifications) are never reported. Warnings and infos do not block; violations
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import threading
 from collections.abc import Iterable
@@ -219,6 +220,7 @@ def _pool(workers: int) -> Any:
 
             _POOL = ProcessPoolExecutor(max_workers=workers,
                                         mp_context=multiprocessing.get_context("spawn"))
+            atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
         return _POOL
 
 
