@@ -350,3 +350,22 @@ def test_owl40_load_keeps_published_submissions(kit: Kit) -> None:
     assert published, "an earlier test publishes submissions"
     load_project(kit.store, kit.app.config)
     assert set(published) <= set(kit.store.graph_names())
+
+
+def test_the_issue_example_new_end_date_and_one_new_partner(kit: Kit) -> None:
+    """The correction of issue 12: a new end date for work & care and one new partner (an
+    invented organisation), as a sheet each; both conform, the partner's one is in scope."""
+    end = submit(kit, sheet(kit, "project", [{"change": "ändern", "record": "work-and-care",
+                                              "source": "selbst", "end": "31.05.2023"}])).json
+    assert end["state"] == "valid"
+    partner = sheet(kit, "participation", [
+        {"change": "neu", "record": "work-and-care--beispiel-gmbh",
+         "source": "https://example.org/invented/news", "participating_organisation":
+         "beispiel-gmbh", "participation_in": "work-and-care", "role_as_stated": "Praxispartner",
+         "role": "partner"}])
+    body = submit(kit, partner).json
+    assert body["state"] == "valid", body["report"]
+    changes = kit.service.read(kit.service.storage.get(body["id"]))
+    record = changes.records[0]
+    assert record.iri == "https://w3id.org/owl40/id/participation/work-and-care--beispiel-gmbh"
+    assert record.source.startswith("https://w3id.org/owl40/id/source/web-")

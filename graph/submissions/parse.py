@@ -407,7 +407,8 @@ def _record_iri(kind: Kind, cells: dict[str, Cell], ctx: MapContext, changes: Ch
     if given:
         text = given.text.strip()
         slug = text[len(prefix):] if text.startswith(prefix) else text
-        if _SLUG_OK.match(slug) and (kind.id_kind != "participation" or "--" in slug or True):
+        if _SLUG_OK.match(slug) or (kind.id_kind == "participation"
+                                    and all(_SLUG_OK.match(p) for p in slug.split("--"))):
             return prefix + slug
         changes.problems.append(Problem("bad-record", cell=given,
                                         params={"text": text, "prefix": prefix}))

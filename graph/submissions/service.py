@@ -130,11 +130,10 @@ class SubmissionService:
         """Store the upload durably (then it is acknowledged), then read and validate it."""
         if who.is_curator and not organisation:
             raise AuthError("a curator submits for an organisation: name it", 403)
-        target = organisation or who.organisation
-        if organisation and not who.is_curator and self.organisation_iri(organisation) != who.organisation:
+        target = self.organisation_iri(organisation) if organisation else who.organisation
+        if not who.is_curator and target != who.organisation:
             raise AuthError(f"this token belongs to {who.organisation}; it cannot submit for "
-                            f"{self.organisation_iri(organisation)}", 403)
-        target = self.organisation_iri(target)
+                            f"{target}", 403)
         if not data:
             raise UploadError("the upload is empty", status=400)
         if len(data) > self.config.max_bytes:
