@@ -267,3 +267,21 @@ def test_rate_limit_is_429(tmp_path_factory: pytest.TempPathFactory) -> None:
     response = post(kit, b"", "text/csv")
     assert_error(response, 429, "too many")
     assert "Retry-After" in response.headers
+
+
+def test_reading_an_upload_is_bounded_in_memory(tmp_path) -> None:
+    """The child process that reads an upload has its own address-space limit: a sheet whose
+    rows need more memory than allowed is refused (413), and the parent is unharmed."""
+    from graph.submissions.parse import ParseLimits, UploadError, read_upload
+
+    path = tmp_path / "many-rows.csv"
+    path.write_text("a;b;c\n" + "x;y;z\n" * 1_500_000)
+    with pytest.raises(UploadError) as caught:
+        read_upload(path, "csv", ParseLimits(max_memory=192 << 20, max_unpacked=64 << 20),
+                    base_iri="https://w3id.org/owl40/")
+    assert caught.value.status == 413 and "SUBMISSION_MAX_MEMORY" in caught.value.message
+    small = tmp_path / "few-rows.csv"
+    small.write_text("a;b;c\nx;y;z\n")
+    rows = read_upload(small, "csv", ParseLimits(max_memory=192 << 20),
+                       base_iri="https://w3id.org/owl40/")["rows"]
+    assert rows == [[1, ["a", "b", "c"]], [2, ["x", "y", "z"]]]
