@@ -145,7 +145,9 @@ def _too_large(exc: Any) -> Any:
         limit = int(current_app.config["SUBMISSION_MAX_BYTES"])
         return json_error(413, f"the upload is larger than {limit:,} bytes; refused "
                                "(limit: SUBMISSION_MAX_BYTES)")
-    return exc
+    from api.errors import _wants_json  # elsewhere: the app's usual 413
+
+    return json_error(413, exc.description or exc.name) if _wants_json() else exc
 
 
 # -- REST API -------------------------------------------------------------------------------
