@@ -285,3 +285,20 @@ def test_reading_an_upload_is_bounded_in_memory(tmp_path) -> None:
     rows = read_upload(small, "csv", ParseLimits(max_memory=192 << 20),
                        base_iri="https://w3id.org/owl40/")["rows"]
     assert rows == [[1, ["a", "b", "c"]], [2, ["x", "y", "z"]]]
+
+
+def test_reading_an_upload_is_bounded_in_time(tmp_path) -> None:
+    """The child process has a CPU-time limit: a sheet that takes longer to read is refused
+    (422) with the limit named; the parent does not wait for it."""
+    import time
+
+    from graph.submissions.parse import ParseLimits, UploadError, read_upload
+
+    path = tmp_path / "slow.csv"
+    path.write_text("a;b;c\n" + "x;y;z\n" * 3_000_000)
+    started = time.monotonic()
+    with pytest.raises(UploadError) as caught:
+        read_upload(path, "csv", ParseLimits(max_memory=4 << 30, max_unpacked=64 << 20,
+                                             max_seconds=0.5), base_iri="https://w3id.org/owl40/")
+    assert caught.value.status == 422 and "SUBMISSION_PARSE_SECONDS" in caught.value.message
+    assert time.monotonic() - started < 6

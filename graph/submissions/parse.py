@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -127,10 +128,12 @@ class ParserPool:
             child.wait()
             raise UploadError(f"reading the upload took longer than {timeout:g} s; refused "
                               "(limit: SUBMISSION_PARSE_SECONDS)", status=422) from None
+        if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):  # its CPU-time limit
+            raise UploadError(f"reading the upload took longer than {job['max_seconds']:g} s of "
+                              "CPU; refused (limit: SUBMISSION_PARSE_SECONDS)", status=422)
         if child.returncode != 0 or not out:
-            raise UploadError("reading the upload exceeded the memory or time allowed; refused "
-                              "(limits: SUBMISSION_MAX_MEMORY, SUBMISSION_PARSE_SECONDS)",
-                              status=413)
+            raise UploadError("reading the upload exceeded the memory allowed; refused "
+                              "(limit: SUBMISSION_MAX_MEMORY)", status=413)
         return json.loads(out)
 
     def close(self) -> None:
