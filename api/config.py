@@ -59,6 +59,23 @@ SETTINGS: dict[str, tuple[Any, str]] = {
                   "Directory of the dump files, their manifest and the release log."),
     "CACHE_DIR": (str(PROJECT_DIR / "var" / "cache"),
                   "Directory of generated files that can be rebuilt (ontology documentation)."),
+    "SUBMISSIONS_DIR": (str(PROJECT_DIR / "var" / "submissions"),
+                        "Directory of partner submissions: their SQLite database, raw files and "
+                        "tokens (keep it, and back it up, with the store)."),
+    "SUBMISSION_MAX_BYTES": (10 << 20, "Largest accepted upload in bytes, as sent (413 beyond)."),
+    "SUBMISSION_MAX_UNPACKED": (64 << 20, "Largest upload once unpacked (gzip, the zip inside an "
+                                          ".xlsx), in bytes (413 beyond: a zip or gzip bomb)."),
+    "SUBMISSION_MAX_MEMORY": (1 << 30, "Address space of the child process that reads an "
+                                       "upload, in bytes."),
+    "SUBMISSION_PARSE_SECONDS": (20.0, "Seconds the child process may take to read an upload."),
+    "SUBMISSION_VALIDATORS": (2, "Validator processes per web worker for large submissions "
+                                 "(their records are split among them); 0 = validate in the "
+                                 "web worker."),
+    "SUBMISSION_RATE_LIMIT": ("30 per minute; 300 per hour",
+                              "Uploads one token (or address) may send (429 beyond), in "
+                              "Flask-Limiter's notation."),
+    "SECRET_KEY": ("", "Key that signs the submission pages' session cookie; empty = a random key "
+                       "kept in SUBMISSIONS_DIR/secret.key."),
 }
 
 

@@ -549,7 +549,8 @@ def load_project(store: Store, settings: Mapping[str, Any], *,
     executables, see graph.examples) and the built OWL 4.0 data, replacing earlier loads.
 
     Stale data graphs (under ``BASE_IRI + 'graph/'``, not produced by this build, and not a
-    user file graph under ``graph/file/``) are removed in the same write.
+    user file graph under ``graph/file/`` or a published partner submission under
+    ``graph/submission/``) are removed in the same write.
     """
     from graph.build import build_owl40
     from graph.examples import EXAMPLES_GRAPH, examples_quads
@@ -578,8 +579,9 @@ def load_project(store: Store, settings: Mapping[str, Any], *,
         graphs.setdefault(quad.graph_name.value, []).append(quad)
     step("built the OWL 4.0 data", 2, 3)
     data_prefix = settings["BASE_IRI"] + "graph/"
+    kept = (data_prefix + "file/", data_prefix + "submission/")  # user files, published submissions
     stale = [g for g in store.graph_names() if g.startswith(data_prefix)
-             and not g.startswith(data_prefix + "file/") and g not in graphs]
+             and not g.startswith(kept) and g not in graphs]
     written = store.replace_graphs(graphs, drop=stale)
     step("written", 3, 3)
     return LoadReport(written, stale, time.perf_counter() - started)
