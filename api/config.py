@@ -33,6 +33,10 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SPARQL_URL": ("", "Query endpoint of a remote SPARQL 1.1 store; empty = embedded store."),
     "UPDATE_URL": ("", "Update endpoint of the remote store (defaults to SPARQL_URL)."),
     "GSP_URL": ("", "Graph Store Protocol endpoint of the remote store (optional, faster loads)."),
+    "REMOTE_USER": ("", "User name for the remote store's update and GSP endpoints; empty = none."),
+    "REMOTE_PASSWORD": ("", "Password of REMOTE_USER."),
+    "REMOTE_AUTH": ("basic", "HTTP authentication of the remote store: basic or digest "
+                             "(Virtuoso's /sparql-auth)."),
     "DATA_DIR": ("", "Directory of the OWL 4.0 fact files; empty = the OWL 4.0 data bundled "
                      "with the package (the default instance)."),
     "ONTOLOGY_DIR": ("", "Directory of the ontology Turtle files; empty = the packaged ones."),
