@@ -54,6 +54,12 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (de, en)
                      "from the record's sources (they support the record as a whole)"),
     "stated_by": ("ausdrücklich genannt von", "stated by"),
     "curated": ("kuratiert", "curated"),
+    "translation": ("Übersetzung der Kuratoren", "curators' translation"),
+    "translation_note": ("Übersetzung durch die Kuratoren (Graph curation); das Original steht "
+                         "mit seiner Quelle darunter",
+                         "translated by the curators (graph curation); the original is shown "
+                         "below with its source"),
+    "original": ("Original", "Original"),
     "curated_note": ("Einordnung oder Übersetzung durch die Kuratoren",
                      "classification or translation by the curators"),
     "disagree": ("Die Quellen widersprechen sich; jeder Wert steht bei seiner Quelle.",

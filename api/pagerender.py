@@ -74,7 +74,7 @@ def resource_page(target: Target, desc: Description) -> Response:
     content = sections(page)
     extra: dict[str, Any] = {}
     if content["kind"] == "plan":
-        query, figures, sources = key_figures(get_store(), desc.iri)
+        query, figures, sources = key_figures(get_store(), desc.iri, lang)
         desc.sources.update(sources)
         extra["key_figures"] = [(f, page.label(f.of), page.links.href(f.of),
                                  page.cite(f.sources, "stated")) for f in figures]

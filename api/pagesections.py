@@ -52,6 +52,7 @@ class Part:
     roles: list[Val]
     texts: list[Val]
     rank: int
+    originals: list[Val] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +85,7 @@ class LinkView:
     notes: list[Val]
     suggested: list[Val]
     sources: list[Val]
+    originals: list[Val] = field(default_factory=list)  # of the notes, when translated
 
 
 @dataclass
@@ -99,13 +101,16 @@ def kind_of(page: Page) -> str:
     return "other"
 
 
-def title_of(page: Page) -> str:
+def title_of(page: Page) -> tuple[str, str | None, list[Val]]:
+    """The resource's name in the page language (with its language when it is another one),
+    and the originals when it is the curators' translation."""
     iri = page.desc.iri
     for name in NAME_PROPS:
-        vals = page.values(iri, name)
+        vals, originals = page.values_and_originals(iri, name)
         if vals:
-            return vals[0].text
-    return page.label(iri)
+            return vals[0].text, vals[0].text_lang, originals
+    text, lang = page.label_and_language(iri)
+    return text, lang, []
 
 
 def participations(page: Page) -> list[Part]:
@@ -122,7 +127,8 @@ def participations(page: Page) -> list[Part]:
         other = where[0] if who[0].object.value == me else who[0]
         roles = [page.value(st) for st in desc.objects(part, ORG.role)]
         rank = min((ROLE_RANK.get(tail(v.iri or ""), 9) for v in roles), default=9)
-        out.append(Part(page.value(other), roles, page.values(part, REGIO.roleText), rank))
+        texts, originals = page.values_and_originals(part, REGIO.roleText)
+        out.append(Part(page.value(other), roles, texts, rank, originals))
     return sorted(out, key=lambda p: (p.rank, p.other.text.lower()))
 
 
@@ -147,26 +153,27 @@ def amount(page: Page, link: Statement) -> Amount:
     value = desc.objects(node, REGIO.value)
     currency = desc.objects(node, REGIO.currency)
     qualifier = desc.objects(node, REGIO.amountQualifier)
-    stated = desc.objects(node, REGIO.statedValue)
+    stated = page.values(node, REGIO.statedValue)
     text = page.value(value[0]).text if value else "?"
     if currency:
         text += " " + currency[0].object.value
     refs = page.value(value[0]).refs if value else page.value(link).refs
     return Amount(text, page.label(qualifier[0].object.value) if qualifier else None,
-                  stated[0].object.value if stated else None, refs)
+                  stated[0] if stated else None, refs)
 
 
-def counts(page: Page) -> list[tuple[Val, Val]]:
-    """Stated counts about the resource: (what is counted, the value as stated)."""
+def counts(page: Page) -> list[tuple[Val, Val, list[Val]]]:
+    """Stated counts about the resource: (what is counted, the value as stated, the
+    originals of both when they are translated)."""
     desc, out = page.desc, []
     for c in desc.parts:
         if REGIO.StatedCount.value in desc.types(c):
-            what = desc.objects(c, REGIO.countedThing)
-            value = desc.objects(c, REGIO.statedValue)
+            what, what_originals = page.values_and_originals(c, REGIO.countedThing)
+            value, value_originals = page.values_and_originals(c, REGIO.statedValue)
             if what and value:
-                label = page.value(what[0])
+                label = what[0]
                 label.href = page.links.href(c)
-                out.append((label, page.value(value[0])))
+                out.append((label, value[0], what_originals + value_originals))
     return out
 
 
@@ -205,11 +212,11 @@ def plan_links(page: Page) -> list[LinkView]:
         status = desc.objects(link, REGIO.linkStatus)
         plan = desc.objects(link, REGIO.linkedPlan)
         code = tail(status[0].object.value) if status else "unknown"
+        notes, originals = page.values_and_originals(link, REGIO.linkNote)
         out.append(LinkView(code, page.value(status[0]) if status else None,
                             page.value(plan[0]) if plan else None, code == "confirmed",
-                            page.values(link, REGIO.linkNote),
-                            page.values(link, REGIO.suggestedPhase),
-                            page.values(link, PROV.wasDerivedFrom)))
+                            notes, page.values(link, REGIO.suggestedPhase),
+                            page.values(link, PROV.wasDerivedFrom), originals))
     return sorted(out, key=lambda v: not v.confirmed)
 
 
@@ -217,10 +224,13 @@ def sections(page: Page) -> dict[str, Any]:
     """Everything the resource template needs, for any kind of resource."""
     desc, me = page.desc, page.desc.iri
     kind = kind_of(page)
-    out: dict[str, Any] = {"kind": kind, "title": title_of(page),
+    title, title_lang, title_originals = title_of(page)
+    out: dict[str, Any] = {"kind": kind, "title": title, "title_lang": title_lang,
+                           "title_originals": title_originals,
                            "types": [page.term(ox.NamedNode(t)) for t in sorted(desc.types(me))]}
     out["links"] = plan_links(page)
-    out["description"] = page.values(me, DCT.description)
+    out["description"], out["description_originals"] = page.values_and_originals(
+        me, DCT.description)
     names = FACTS.get(kind)
     out["facts"] = page.rows(me, [prop(n) for n in names]) if names else page.rows(
         me, skip=(RDF.type, RDFS.label, SKOS.prefLabel, DCT.source, DCT.description,

@@ -34,9 +34,10 @@ def organisations(b: Builder) -> None:
     for o in b.f["organisations"]:
         oid = o["id"]
         node, rec = b.e.iri("organisation", oid), b.block(f"organisations/{oid}")
-        b.typed(node, REGIO.Organisation, text(o["name"], "de"), rec)
+        lang = b.c.get("name_languages", {}).get(oid, "de")  # the curators' reading
+        b.typed(node, REGIO.Organisation, text(o["name"], lang), rec)
         b.e.put(node, FOAF.name, text(o["name"]), rec)
-        b.e.put(node, SKOS.prefLabel, text(o["name"], "de"), rec)
+        b.e.put(node, SKOS.prefLabel, text(o["name"], lang), rec)
         if o.get("short_name"):
             b.e.put(node, REGIO.shortName, text(o["short_name"]), rec)
         b.e.put(node, REGIO.typeText, text(o["type"], "en"), rec)
@@ -59,8 +60,9 @@ def project(b: Builder, p: dict[str, Any]) -> None:
     def blk(key: str) -> Block:
         return b.block(f"projects/{pid}/{key}")
 
-    b.typed(node, REGIO.Project, text(p["title"], "de"), rec)
-    b.e.put(node, DCT.title, text(p["title"], "de"), rec)
+    lang = b.c.get("name_languages", {}).get(pid, "de")  # the curators' reading
+    b.typed(node, REGIO.Project, text(p["title"], lang), rec)
+    b.e.put(node, DCT.title, text(p["title"], lang), rec)
     for key, prop, lang in (("full_title", REGIO.fullTitle, "de"), ("acronym", REGIO.acronym, None),
                             ("description", DCT.description, "en"),
                             ("role_in_programme", REGIO.roleInPlan, "en"),

@@ -7,7 +7,7 @@ from :data:`LANGUAGES` and IRIs checked by :func:`graph.describe.ref`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
@@ -168,30 +168,51 @@ ORDER BY ?of ?what
 
 @dataclass
 class KeyFigure:
-    """One stated count: what is counted, the value as stated, and its sources."""
+    """One stated count: what is counted, the value as stated (in the page language, the
+    curators' translation when the sheet's text is in another), and the sources."""
 
     iri: str
     of: str
     what: str
     value: str
     sources: list[str]
+    what_lang: str = ""
+    value_lang: str = ""
+    originals: list[tuple[str, str]] = field(default_factory=list)  # (text, language)
 
 
-def key_figures(store: Queryable, plan_iri: str
+def _in_language(texts: dict[str, str], lang: str) -> tuple[str, str]:
+    for key in (lang, "", "en" if lang == "de" else "de"):
+        if key in texts:
+            return texts[key], key
+    key = next(iter(texts))
+    return texts[key], key
+
+
+def key_figures(store: Queryable, plan_iri: str, lang: str = "en"
                 ) -> tuple[str, list[KeyFigure], dict[str, SourceInfo]]:
     """The key figures of the plan (query text, figures, source details)."""
     query = key_figures_query(plan_iri)
     rows = store.query(query).rows
     graphs = {r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)}
     by_graph, sources = source_info(store, graphs)
-    figures: dict[str, KeyFigure] = {}
+    found: dict[str, tuple[str, dict[str, str], dict[str, str], list[str]]] = {}
     for r in rows:
-        fig = figures.setdefault(r["count"].value, KeyFigure(
-            r["count"].value, r["of"].value, r["what"].value, r["value"].value, []))
-        for src in by_graph.get(r["g"].value, ()):
-            if src not in fig.sources:
-                fig.sources.append(src)
-    return query, list(figures.values()), sources
+        of, whats, values, srcs = found.setdefault(r["count"].value, (r["of"].value, {}, {}, []))
+        whats[getattr(r["what"], "language", "") or ""] = r["what"].value
+        values[getattr(r["value"], "language", "") or ""] = r["value"].value
+        if not r["g"].value.endswith("/graph/curation"):  # a translation is no source's
+            srcs += [s for s in by_graph.get(r["g"].value, ()) if s not in srcs]
+    figures = []
+    for iri, (of, whats, values, srcs) in found.items():
+        what, what_lang = _in_language(whats, lang)
+        value, value_lang = _in_language(values, lang)
+        originals = [(t, k) for k, t in whats.items() if k and k != lang] if what_lang == lang \
+            and len(whats) > 1 else []
+        originals += [(t, k) for k, t in values.items() if k and k != lang] if \
+            value_lang == lang and len(values) > 1 else []
+        figures.append(KeyFigure(iri, of, what, value, srcs, what_lang, value_lang, originals))
+    return query, figures, sources
 
 
 STATUSES = ("confirmed", "probable", "candidate")
