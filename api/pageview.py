@@ -25,6 +25,13 @@ MONTHS = {"de": "Jan. Feb. März Apr. Mai Juni Juli Aug. Sep. Okt. Nov. Dez.".sp
 SINGLE_VALUED = {REGIO[p].value for p in ("startDate", "endDate", "decisionDate", "phaseNumber",
                                           "date", "value", "numericValue", "isSME")}
 LABELS = {RDFS.label.value, SKOS.prefLabel.value, DCT.title.value, FOAF.name.value}
+#: Literals that are names (places, publishers, short names): proper names keep their form in
+#: either language and are marked translate="no".
+NAME_PROPERTIES = {REGIO[p].value for p in ("seat", "location", "shortName", "acronym")} | {
+    FOAF.name.value, DCT.publisher.value}
+#: Literals that are code (SPARQL of the example questions), shown as code.
+CODE_PROPERTIES = {"http://www.w3.org/ns/shacl#" + p for p in ("select", "ask", "construct",
+                                                                 "describe", "prefix", "namespace")}
 
 
 class Links:
@@ -167,6 +174,8 @@ class Val:
     status_label: str | None = None
     text_lang: str | None = None    # the language of ``text`` (a literal's, or a label's)
     translation: bool = False       # the curators' translation of a text in another language
+    code: bool = False              # an IRI, a prefixed name or a query: shown as code
+    name: bool = False              # a proper name (translate="no")
 
 
 @dataclass
@@ -179,6 +188,7 @@ class Row:
     values: list[Val]
     disagree: bool = False
     originals: list[Val] = field(default_factory=list)  # the texts the values translate
+    code: bool = False  # the label is the property's prefixed name (it has no label)
 
 
 @dataclass
@@ -234,7 +244,9 @@ class Page:
             status, status_label = self.status_of(term.value)
             text, lang = self.label_and_language(term.value)
             return Val(text, self.links.href(term.value), term.value, text_lang=lang,
-                       status=status, status_label=status_label)
+                       status=status, status_label=status_label,
+                       code=self.desc.label(term.value, self.lang) is None
+                       and term.value != RDF.type.value)
         if isinstance(term, ox.BlankNode):
             return Val(f"_:{term.value}")
         href = safe_external(term.value) if term.datatype == XSD.anyURI else None
@@ -261,7 +273,11 @@ class Page:
 
     def value(self, st: Statement) -> Val:
         """The object of ``st`` with footnotes to the sources that state it."""
-        return self._cited(self.term(st.object), st)
+        val = self._cited(self.term(st.object), st)
+        if isinstance(st.object, ox.Literal):
+            val.name = st.predicate.value in NAME_PROPERTIES
+            val.code = st.predicate.value in CODE_PROPERTIES
+        return val
 
     def subject_value(self, st: Statement) -> Val:
         """The subject of ``st`` (an incoming link) with footnotes to its sources."""
@@ -325,7 +341,8 @@ class Page:
                 distinct = {v.text for v in vals}
                 out.append(Row(self.label(prop.value), prop.value, self.links.href(prop.value),
                                vals, prop.value in SINGLE_VALUED and len(distinct) > 1,
-                               originals))
+                               originals, self.desc.label(prop.value, self.lang) is None
+                               and prop.value != RDF.type.value))
         return out
 
     def sources_list(self) -> list[Note]:

@@ -59,6 +59,10 @@ TEXT: dict[str, dict[str, str]] = {
         "noscript": "Die Abfrageoberfläche braucht JavaScript. Der Endpunkt selbst antwortet "
                     "auch ohne: GET /sparql?query=…",
         "home": "Startseite",
+        "model": "Datenmodell",
+        "ontology": "Ontologie",
+        "shapes": "SHACL-Shapes",
+        "example_list": "Liste der Beispiele",
         "built_with": "Abfrageoberfläche",
         "licence": "Lizenz",
     },
@@ -84,6 +88,10 @@ TEXT: dict[str, dict[str, str]] = {
         "noscript": "The query UI needs JavaScript. The endpoint itself does not: "
                     "GET /sparql?query=…",
         "home": "Home",
+        "model": "Data model",
+        "ontology": "Ontology",
+        "shapes": "SHACL shapes",
+        "example_list": "List of the examples",
         "built_with": "Query UI",
         "licence": "licence",
     },

@@ -66,9 +66,16 @@ ORG = Vocab("http://www.w3.org/ns/org#", "Membership Role Organization role memb
 SCHEMA = Vocab("https://schema.org/", "url name startDate endDate")
 PROV = Vocab("http://www.w3.org/ns/prov#", "wasDerivedFrom Entity Activity Plan generatedAtTime")
 
+#: One prefix per code list (issue 14): a code IRI holds a "/" after ``regiocode:``
+#: (``regiocode:link-status/confirmed`` is no prefixed name), ``linkstatus:confirmed`` is.
+CODE_PREFIXES: dict[str, str] = {
+    name.replace("-", ""): f"{REGIOCODE_IRI}{name}/"
+    for name in ("org-type", "role", "link-status", "event-type", "qualifier", "theme-kind")}
+
 PREFIXES: dict[str, str] = {
     "regio": REGIO_IRI,
     "regiocode": REGIOCODE_IRI,
+    **CODE_PREFIXES,
     "regiosh": REGIOSH_IRI,
     "rdf": RDF.iri,
     "rdfs": RDFS.iri,

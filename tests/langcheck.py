@@ -128,14 +128,34 @@ def detect(text: str) -> tuple[str, float]:
     return ("de" if best.language == Language.GERMAN else "en"), best.value
 
 
-def other_language(html: str, page_lang: str, *, confidence: float = CONFIDENCE) -> list[Finding]:
-    """Texts of ``html`` that are in the other language than their declared one."""
+#: Quotations (in their own language by nature) and a glossed original word in parentheses
+#: ("Re-orientation (Neuausrichtung)") are not the text's own language.
+QUOTED = re.compile(r"„[^“”]*[“”]|“[^”]*”|\"[^\"]*\"|'[^']*'|‚[^‘]*‘|\(\s*[^\s()]+\s*\)")
+
+
+def prose(text: str, names: tuple[str, ...] = ()) -> str:
+    """``text`` without quotations, glosses and the proper ``names`` (longest first): what is
+    left is in the text's own language."""
+    text = QUOTED.sub(" ", text)
+    for name in names:
+        if name in text:
+            text = text.replace(name, " ")
+    return " ".join(text.split())
+
+
+def other_language(html: str, page_lang: str, *, names: tuple[str, ...] = (),
+                   confidence: float = CONFIDENCE) -> list[Finding]:
+    """Texts of ``html`` that are in the other language than their declared one; ``names``
+    (proper names, WCAG 3.1.2's exception) do not count as words of either language. A text
+    of one word counts only when lingua is sure (0.97): short words are shared by both."""
     found = []
+    names = tuple(sorted(names, key=len, reverse=True))
     for text, declared, where in page_texts(html):
         declared = declared or page_lang
-        if declared not in ("de", "en") or len(WORD.findall(text)) < 1:
+        words = WORD.findall(rest := prose(text, names))
+        if declared not in ("de", "en") or not words:
             continue
-        lang, value = detect(text)
-        if lang != declared and value >= confidence:
+        lang, value = detect(rest)
+        if lang != declared and value >= (confidence if len(words) > 1 else 0.97):
             found.append(Finding(text, declared, lang, value, where))
     return found
