@@ -194,7 +194,7 @@ STRINGS.update({
     "downloads": ("Downloads", "Downloads"),
     "releases": ("Versionen", "Releases"),
     "ontology": ("Ontologie", "Ontology"),
-    "shapes": ("SHACL-Shapes", "SHACL shapes"),
+    "shapes": ("SHACL-Formen", "SHACL shapes"),
     "model": ("Datenmodell", "Data model"),
     "release": ("Version", "Release"),
     "release_n": ("Version %s", "Release %s"),
@@ -308,4 +308,11 @@ STRINGS.update({
                          "Which terms the graph uses, how they relate and where each statement "
                          "comes from:"),
     "examples": ("Beispielabfragen", "Example queries"),
+})
+STRINGS.update({
+    "code_lists_intro": ("Die Codelisten (SKOS) der Ontologie, jede mit ihrem Präfix: ein Code "
+                         "ist ein Name wie linkstatus:confirmed.",
+                         "The code lists (SKOS) of the ontology, each with its prefix: a code is "
+                         "a name such as linkstatus:confirmed."),
+    "concepts": ("Begriffe", "concepts"),
 })

@@ -20,9 +20,9 @@ from api.app import get_store
 from api.formats import RDF
 from api.i18n import COOKIE, LANGUAGES, NAMES, pick_language, translator
 from api.pagesections import sections
-from api.pageview import Links, Page, Val, group_refs
+from api.pageview import CODE_PROPERTIES, Links, Page, Val, group_refs
 from graph.describe import Description, GraphDescription, linked_info
-from graph.listing import key_figures, plan_projects
+from graph.listing import code_lists, key_figures, plan_projects
 
 GRAPH_ROWS = 500  # most statements a graph's HTML page lists (the RDF has all)
 PICTURES = {"home": ("network", "themes"), "plan": ("timeline", "funding", "districts"),
@@ -112,12 +112,39 @@ def graph_page(target: Target, gd: GraphDescription) -> Response:
                        sources=gd.sources)
     page = Page(desc, lang, links(), translator(lang), base_iri())
     about = [(page.term(t.predicate), page.term(t.object)) for t in gd.about]
-    rows = [(page.term(t.subject), page.term(t.predicate), page.term(t.object)) for t in shown]
+    rows = [(page.term(t.subject), page.term(t.predicate), _code(page, t)) for t in shown]
     notes = [page.note(s) for s in gd.sources]
+    title, title_lang = _graph_title(page, gd, notes)
     return render_page("pages/graph.html", iri=target.iri, about=about, rows=rows,
                        total=len(gd.triples), notes=notes, formats=format_links(target),
-                       jsonld=jsonld_script(gd.about),
-                       title=page.label(target.iri))
+                       jsonld=jsonld_script(gd.about), path=target.doc_path.removeprefix("doc/"),
+                       title=title or target.doc_path.removeprefix("doc/"), heading=title,
+                       heading_lang=title_lang)
+
+
+def _code(page: Page, triple: ox.Triple) -> Val:
+    """The object of a statement of a graph page; queries (sh:select) are shown as code."""
+    val = page.term(triple.object)
+    if isinstance(triple.object, ox.Literal) and triple.predicate.value in CODE_PROPERTIES:
+        val.code = True
+    return val
+
+
+def _graph_title(page: Page, gd: GraphDescription, notes: list) -> tuple[str, str | None]:
+    """A named graph's title: its own (dct:title, rdfs:label) in the page language, else the
+    title of the one source it holds the statements of; else none (the path is shown)."""
+    titles = [t.object for t in gd.about if t.predicate.value in (
+        "http://purl.org/dc/terms/title", "http://www.w3.org/2000/01/rdf-schema#label")
+        and isinstance(t.object, ox.Literal)]
+    for want in (page.lang, "", None):
+        for lit in titles:
+            if want is None or (lit.language or "") == want:
+                lang = lit.language if lit.language and lit.language != page.lang else None
+                return lit.value, lang
+    if "/graph/source/" in gd.iri and len(notes) == 1:
+        note = notes[0]
+        return note.title, (note.title_lang if note.title_lang != page.lang else None)
+    return "", None
 
 
 def format_links(target: Target) -> list[tuple[str, str, str]]:
@@ -147,3 +174,35 @@ def render_page(template: str, *, status: int = 200, **context: Any) -> Response
     if from_query:
         response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="Lax")
     return response
+
+
+def code_lists_page(target: Target) -> Response:
+    """The code lists as lists of concepts (label, definition, prefixed name), one section per
+    list with its prefix; the statements are in the RDF variants."""
+    from graph.namespaces import CODE_PREFIXES
+
+    lang = current_language()
+    query, rows = code_lists(get_store(), lang)
+    prefix_of = {ns.rstrip("/"): p for p, ns in CODE_PREFIXES.items()}
+    mapping = links()
+    lists: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        scheme = row["scheme"].value
+        entry = lists.setdefault(scheme, {"label": _text_of(row.get("schemeLabel")),
+                                          "href": mapping.href(scheme), "iri": scheme,
+                                          "prefix": prefix_of.get(scheme, ""), "concepts": []})
+        if row.get("concept"):
+            iri = row["concept"].value
+            entry["concepts"].append({
+                "label": _text_of(row.get("label")), "definition": _text_of(row.get("definition")),
+                "href": mapping.href(iri), "name": f"{entry['prefix']}:{iri.rsplit('/', 1)[-1]}"})
+    return render_page("pages/codelists.html", lists=list(lists.values()), iri=target.iri,
+                       formats=format_links(target), query_link=sparql_link(query),
+                       title=translator(lang)("code_lists"))
+
+
+def _text_of(term: Any) -> tuple[str, str]:
+    """(text, language) of a literal, ('', '') of nothing."""
+    if term is None:
+        return "", ""
+    return term.value, getattr(term, "language", "") or ""

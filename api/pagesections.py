@@ -109,6 +109,10 @@ def title_of(page: Page) -> tuple[str, str | None, list[Val]]:
         vals, originals = page.values_and_originals(iri, name)
         if vals:
             return vals[0].text, vals[0].text_lang, originals
+    if REGIO.MonetaryAmount.value in page.desc.types(iri):  # an amount is named by itself
+        value, currency = page.values(iri, REGIO.value), page.values(iri, REGIO.currency)
+        if value:
+            return " ".join(v.text for v in value[:1] + currency[:1]), None, []
     text, lang = page.label_and_language(iri)
     return text, lang, []
 

@@ -248,10 +248,10 @@ class Page:
                        code=self.desc.label(term.value, self.lang) is None
                        and term.value != RDF.type.value)
         if isinstance(term, ox.BlankNode):
-            return Val(f"_:{term.value}")
+            return Val(f"_:{term.value}", code=True)
         href = safe_external(term.value) if term.datatype == XSD.anyURI else None
         return Val(format_literal(term, self.lang), href, lang=term.language or None,
-                   text_lang=term.language or None)
+                   text_lang=term.language or None, code=term.datatype == XSD.anyURI)
 
     # -- provenance -------------------------------------------------------------------
     def cite(self, sources: Iterable[str], kind: str) -> list[Ref]:

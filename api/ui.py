@@ -61,7 +61,7 @@ TEXT: dict[str, dict[str, str]] = {
         "home": "Startseite",
         "model": "Datenmodell",
         "ontology": "Ontologie",
-        "shapes": "SHACL-Shapes",
+        "shapes": "SHACL-Formen",
         "example_list": "Liste der Beispiele",
         "built_with": "Abfrageoberfläche",
         "licence": "Lizenz",

@@ -127,8 +127,9 @@ def participation(b: Builder, target: str, oid: str, block: Block) -> NamedNode:
     b.e.put(node, REGIO.participant, b.e.iri("organisation", oid), block)
     b.e.put(node, REGIO.participationIn, tnode, block)
     b.e.put(tnode, REGIO.hasParticipation, node, block)
-    b.e.curated(node, RDFS.label, text(f"{b.orgs[oid]['name']} – {tnode.value.rsplit('/', 1)[-1]}",
-                                       "de"))
+    where = (b.projects[target]["title"] if target in b.projects else
+                 b.c["phases"].get(target, {}).get("de") or "OWL 4.0")
+    b.e.curated(node, RDFS.label, text(f"{b.orgs[oid]['name']} – {where}", "de"))
     b.participations[(target, oid)] = node
     return node
 

@@ -260,3 +260,28 @@ def plan_iris(store: Queryable) -> list[str]:
     rows = store.query(_head() + "SELECT DISTINCT ?plan WHERE { ?plan a regio:ActionPlan } "
                        "ORDER BY ?plan").rows
     return [r["plan"].value for r in rows]
+
+
+def code_lists_query(lang: str) -> str:
+    """Every code list (SKOS concept scheme under the code namespace) with its concepts,
+    their labels in ``lang`` (else any) and definitions."""
+    lang = _lang(lang)
+    return _head() + f"""SELECT ?scheme (SAMPLE(COALESCE(?scheme_l, ?scheme_a)) AS ?schemeLabel)
+       ?concept (SAMPLE(COALESCE(?concept_l, ?concept_a)) AS ?label)
+       (SAMPLE(COALESCE(?def_l, ?def_a)) AS ?definition)
+WHERE {{
+  ?scheme a skos:ConceptScheme . FILTER(STRSTARTS(STR(?scheme), "{CODE}"))
+  {_label("scheme", lang)}
+  OPTIONAL {{ ?concept skos:inScheme ?scheme . {_label("concept", lang)}
+             OPTIONAL {{ ?concept skos:definition ?def_l FILTER(LANGMATCHES(LANG(?def_l), "{lang}")) }}
+             OPTIONAL {{ ?concept skos:definition ?def_a }} }}
+}}
+GROUP BY ?scheme ?concept
+ORDER BY ?scheme LCASE(?label)
+"""
+
+
+def code_lists(store: Queryable, lang: str) -> tuple[str, list[dict[str, Term]]]:
+    """The query and the rows of :func:`code_lists_query`."""
+    query = code_lists_query(lang)
+    return query, store.query(query).rows

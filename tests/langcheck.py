@@ -133,14 +133,17 @@ def detect(text: str) -> tuple[str, float]:
 QUOTED = re.compile(r"„[^“”]*[“”]|“[^”]*”|\"[^\"]*\"|'[^']*'|‚[^‘]*‘|\(\s*[^\s()]+\s*\)")
 
 
+#: Prefixed names (``role:lead``) and IRIs are code, not words of a language.
+PREFIXED = re.compile(r"\b[a-z][\w-]*:[\w/#.-]+")
+
+
 def prose(text: str, names: tuple[str, ...] = ()) -> str:
     """``text`` without quotations, glosses and the proper ``names`` (longest first): what is
     left is in the text's own language."""
-    text = QUOTED.sub(" ", text)
     for name in names:
         if name in text:
             text = text.replace(name, " ")
-    return " ".join(text.split())
+    return " ".join(PREFIXED.sub(" ", QUOTED.sub(" ", text)).split())
 
 
 def other_language(html: str, page_lang: str, *, names: tuple[str, ...] = (),

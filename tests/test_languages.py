@@ -16,12 +16,12 @@ import pytest
 
 from api.app import create_app
 from tests.langcheck import other_language, page_texts
-from tests.sheetcheck import FACTS
+from tests.sheetcheck import CUR, FACTS
 from tests.stores import loaded_settings
 
 FIXED = ["/", "/projects", "/organisations", "/themes", "/sources", "/sparql", "/ontology",
          "/shapes", "/.well-known/void", "/catalog?format=html", "/dumps/", "/releases",
-         "/model", "/doc/code", "/doc/graph/curation", "/doc/graph/meta", "/no/such/page"]
+         "/model", "/doc/code", "/doc/graph/curation", "/doc/graph/meta", "/doc/project/no-such-project"]
 
 
 def _names() -> tuple[str, ...]:
@@ -38,6 +38,12 @@ def _names() -> tuple[str, ...]:
         names |= {s["publisher"], s["title"]}
     for r in FACTS["regions"]:
         names.add(r.get("name") or "")
+    names |= {t.get("label_de") or "" for t in FACTS["themes"]}  # the plan's themes, named
+    names |= {p["de"] for p in CUR["programmes"].values()}  # programmes and calls
+    names |= {e.get("location") or "" for e in CUR["events"].values()}
+    names.add(CUR["action_plan"]["motto"])
+    # German titles of office and a name variant that the sheet's English keeps as they are
+    names |= {"Regierungspräsidentin", "Klimaschutz Energie und Bauen"}
     return tuple(n for n in names if n)
 
 
