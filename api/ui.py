@@ -152,6 +152,7 @@ def render_ui(query: str | None = None) -> Response:
         "query": query,
         "examples": _examples(Path(cfg["QUERIES_DIR"]), cfg["BASE_IRI"]),
         "text": TEXT[lang],
+        "otherTab": TEXT["en" if lang == "de" else "de"]["tab"],
     }
     html = render_template("ui/index.html", lang=lang, text=TEXT[lang], config=page_config,
                            package=package, languages=_language_links(),

@@ -300,6 +300,43 @@
     yasr: { prefixes: config.prefixes, defaultPlugin: "table" },
   });
   window.owl40Yasgui = yasgui;
+  // a tab kept from a visit in the other language keeps that language's default name
+  for (const tab of Object.values(yasgui._tabs || {})) {
+    if (tab && tab.getName && tab.getName() === config.otherTab) tab.setName(text.tab);
+  }
+
+  // -- YASGUI's own tooltips and labels in the page's language ---------------------------
+  // YASGUI speaks English only; on a German page its titles and aria-labels are rewritten
+  // (also those it adds later, e.g. for a new tab).
+  const GERMAN = [
+    [/^Close tab$/, "Tab schließen"], [/^Add a new tab$/, "Neuen Tab öffnen"],
+    [/^Open settings$/, "Einstellungen öffnen"], [/^Clear endpoint$/, "Endpunkt leeren"],
+    [/^Shows (.+) view$/, "Ansicht „$1“ zeigen"], [/^Download Results$/, "Ergebnis herunterladen"],
+    [/^View documentation of (.+)$/, "Dokumentation zu „$1“"], [/^Share query$/, "Abfrage teilen"],
+    [/^Run query$/, "Abfrage ausführen"], [/^Format query$/, "Abfrage formatieren"],
+    [/^Copy to clipboard$/, "In die Zwischenablage kopieren"],
+    [/^Fullscreen$/, "Vollbild"], [/^Close fullscreen$/, "Vollbild beenden"],
+  ];
+  function localise(root) {
+    if (config.lang !== "de") return;
+    for (const node of root.querySelectorAll("[title], [aria-label]")) {
+      for (const attr of ["title", "aria-label"]) {
+        const value = node.getAttribute(attr);
+        if (!value) continue;
+        for (const [pattern, german] of GERMAN) {
+          if (pattern.test(value)) {
+            node.setAttribute(attr, value.replace(pattern, german));
+            break;
+          }
+        }
+      }
+    }
+  }
+  const yasguiRoot = document.getElementById("yasgui");
+  localise(yasguiRoot);
+  new MutationObserver(() => localise(yasguiRoot)).observe(yasguiRoot, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ["title", "aria-label"],
+  });
   document.getElementById("endpoint-url").textContent = endpoint;
 
   const normalise = (query) => (query || "").replace(/\s+/g, " ").trim();
