@@ -19,9 +19,9 @@ import pytest
 from api.app import create_app
 from tests.browser import ARTIFACTS, chromium
 from tests.langcheck import other_language
+from tests.stores import loaded_settings
 from tests.test_languages import NAMES, page_kinds
 from tests.test_pages import serving
-from tests.stores import loaded_settings
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
