@@ -44,7 +44,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 #: The page as rendered, with what is not shown (closed menus, dialogs) marked hidden.
 VISIBLE_HTML = """for (const el of document.body.querySelectorAll('*')) {
-    if (el.checkVisibility && !el.checkVisibility({opacityProperty: true, visibilityProperty: true}) && !el.closest('details')) {
+    const shown = el.checkVisibility({opacityProperty: true, visibilityProperty: true});
+    if (!shown && !el.closest('details')) {
       el.setAttribute('hidden', '');
     }
   }
