@@ -65,6 +65,8 @@ TEXT: dict[str, dict[str, str]] = {
         "example_list": "Liste der Beispiele",
         "built_with": "Abfrageoberfläche",
         "licence": "Lizenz",
+        "error": "Die Abfrage ist fehlerhaft",
+        "error_at": "Zeile {line}, Spalte {column}",
     },
     "en": {
         "title": "SPARQL query – OWL 4.0 knowledge graph",
@@ -94,6 +96,8 @@ TEXT: dict[str, dict[str, str]] = {
         "example_list": "List of the examples",
         "built_with": "Query UI",
         "licence": "licence",
+        "error": "The query has an error",
+        "error_at": "line {line}, column {column}",
     },
 }
 
@@ -153,6 +157,8 @@ def render_ui(query: str | None = None) -> Response:
         "examples": _examples(Path(cfg["QUERIES_DIR"]), cfg["BASE_IRI"]),
         "text": TEXT[lang],
         "otherTab": TEXT["en" if lang == "de" else "de"]["tab"],
+        "baseIri": cfg["BASE_IRI"],
+        "root": f"{request.script_root}/",
     }
     html = render_template("ui/index.html", lang=lang, text=TEXT[lang], config=page_config,
                            package=package, languages=_language_links(),
