@@ -148,12 +148,14 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (de, en)
     "about": ("betrifft", "about"),
     "more_statements": ("Die ersten %s von %s Aussagen; alle stehen in den Datenformaten.",
                         "The first %s of %s statements; the data formats hold all of them."),
-    "viz_network": ("Netzwerk der Projekte und Organisationen",
-                    "Network of projects and organisations"),
-    "viz_timeline": ("Zeitleiste der Phasen und Projekte", "Timeline of phases and projects"),
-    "viz_districts": ("Beteiligte Organisationen je Kreis", "Participating organisations by district"),
-    "viz_themes": ("Themen und ihre Projekte", "Themes and their projects"),
-    "viz_funding": ("Förderung je Phase und Programm", "Funding by phase and programme"),
+    "viz_network": ("Projekte und ihre Partner", "Projects and their partners"),
+    "viz_network_project": ("Die Partner dieses Projekts und ihre weiteren Projekte",
+                            "This project's partners and their other projects"),
+    "viz_timeline": ("Laufzeiten der Projekte", "Project periods"),
+    "viz_districts": ("Partnerorganisationen je Kreis", "Partner organisations per district"),
+    "viz_themes": ("Projekte je Thema", "Projects per theme"),
+    "viz_keywords": ("Projekte je Schlagwort (statt Thema)", "Projects per keyword (instead of theme)"),
+    "viz_funding": ("Förderung je Projekt und Phase", "Funding per project and phase"),
 }
 
 STATUS_HINT = {
@@ -315,4 +317,16 @@ STRINGS.update({
                          "The code lists (SKOS) of the ontology, each with its prefix: a code is "
                          "a name such as linkstatus:confirmed."),
     "concepts": ("Begriffe", "concepts"),
+})
+STRINGS.update({
+    "themes_note": ("„Projekte“ zählt die Projekte, die die Kuratoren genau diesem Thema "
+                    "zuordnen; „Projekte mit Schlagwort“ die Projekte, deren Schlagwort dieses "
+                    "Thema selbst ist. Die Beispielabfrage „Projekte je Thema“ zählt in "
+                    "keywordProjectCount auch die Schlagwörter unter dem Thema (skos:broader*) "
+                    "und nennt dort daher mehr; die beiden Zahlen werden nie addiert.",
+                    "“Projects” counts the projects the curators place under exactly this theme; "
+                    "“Projects with keyword” the projects whose keyword is this theme itself. "
+                    "The example query “Projects per theme” also counts, in keywordProjectCount, "
+                    "the keywords below the theme (skos:broader*) and so gives more there; the "
+                    "two numbers are never added."),
 })

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from api.i18n import translator
 from api.pagerender import current_language, render_page
 from graph import svg, viz
 from graph.catalog import METADATA_PREFIXES, dataset_descriptions, dataset_titles
+from graph.describe import resource_exists
 from graph.dumps import DUMPS, current_release, dump_path, read_releases, store_marker
 from graph.namespaces import PREFIXES, REGIO_IRI, REGIOCODE_IRI
 from graph.ontodoc import (
@@ -417,10 +419,24 @@ def picture(name: str) -> Response:
     if name not in VIZ:
         abort(404, f"no picture {name!r}; available: {', '.join(VIZ)}")
     lang = _lang()
-    query, draw = VIZ[name]
-    data = query(get_store(), lang)
-    body = draw(*data, lang, doc_href) if isinstance(data, tuple) else draw(data, lang, doc_href)
+    store = get_store()
+    project, keywords = request.args.get("project"), request.args.get("keywords") == "1"
+    if name == "network" and project:  # one project's partners and their other projects
+        iri = f"{current_app.config['BASE_IRI']}id/project/{project}"
+        if not re.fullmatch(r"[a-z0-9-]+", project) or not resource_exists(store, iri):
+            abort(404, f"no project {project!r}")
+        data = viz.network(store, lang, project=iri)
+        title = svg.TEXT[lang]["network_of"].format(p=viz.labels(store, {iri}, lang)[iri])
+        body = svg.network_svg(*data, lang, doc_href, title=title)
+    elif name == "themes" and keywords:
+        body = svg.themes_svg(viz.themes(store, lang, keywords=True), lang, doc_href,
+                              keywords=True)
+    else:
+        query, draw = VIZ[name]
+        data = query(store, lang)
+        body = draw(*data, lang, doc_href) if isinstance(data, tuple) else draw(data, lang, doc_href)
     response = Response(body, mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response.vary.add("Accept-Language")
-    return _finish(response, f"viz-{name}-{lang}-{get_release().version}", vary=False)
+    return _finish(response, f"viz-{name}-{lang}-{project}-{keywords}-{get_release().version}",
+                   vary=False)

@@ -224,6 +224,16 @@ def plan_links(page: Page) -> list[LinkView]:
     return sorted(out, key=lambda v: not v.confirmed)
 
 
+def _drop_repeated_titles(out: dict[str, Any]) -> None:
+    """A title variant that reads like the title or the full title is not shown again."""
+    titles = {out["title"]} | {v.text for row in out["facts"]
+                               if row.iri == REGIO.fullTitle.value for v in row.values}
+    for row in out["facts"]:
+        if row.iri == REGIO.titleVariant.value:
+            row.values = [v for v in row.values if v.text not in titles]
+    out["facts"] = [row for row in out["facts"] if row.values]
+
+
 def sections(page: Page) -> dict[str, Any]:
     """Everything the resource template needs, for any kind of resource."""
     desc, me = page.desc, page.desc.iri
@@ -239,6 +249,7 @@ def sections(page: Page) -> dict[str, Any]:
     out["facts"] = page.rows(me, [prop(n) for n in names]) if names else page.rows(
         me, skip=(RDF.type, RDFS.label, SKOS.prefLabel, DCT.source, DCT.description,
                   REGIO.linkStatus, REGIO.linkNote))
+    _drop_repeated_titles(out)
     out["participants"] = participations(page)
     out["fundings"] = fundings(page)
     out["counts"] = counts(page)

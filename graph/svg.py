@@ -28,6 +28,10 @@ TEXT = {
            "themes": "Projekte je Thema",
            "themes_sub": "Projekte, die die Kuratoren dem Thema zuordnen; in Klammern: davon "
                          "bestätigte Projekte von OWL 4.0",
+           "keywords": "Projekte je Schlagwort",
+           "keywords_sub": "Schlagwörter der Projekte, wie die Kuratoren sie lesen (keine Themen "
+                           "des Konzepts); in Klammern: davon bestätigte Projekte von OWL 4.0",
+           "network_of": "Partner von {p} und ihre weiteren Projekte",
            "confirmed": "bestätigt",
            "funding": "Förderung je Projekt und Phase",
            "funding_sub": "höchster genannter Betrag; Strich: niedrigerer Betrag einer anderen Quelle",
@@ -46,6 +50,10 @@ TEXT = {
            "themes": "Projects per theme",
            "themes_sub": "projects the curators place under the theme; in brackets: of them "
                          "confirmed OWL 4.0 projects",
+           "keywords": "Projects per keyword",
+           "keywords_sub": "the projects' keywords as the curators read them (not themes of the "
+                           "plan); in brackets: of them confirmed OWL 4.0 projects",
+           "network_of": "Partners of {p} and their other projects",
            "confirmed": "confirmed",
            "funding": "Funding per project and phase",
            "funding_sub": "highest stated amount; tick: lower amount of another source",
@@ -128,7 +136,7 @@ def bar_chart(title: str, subtitle: str, rows: list[tuple[Item, float, str]], la
 
 
 def network_svg(projects: list[Item], orgs: list[Item], edges: list[tuple[str, str]],
-                lang: str, href: Href) -> str:
+                lang: str, href: Href, *, title: str | None = None) -> str:
     """Bipartite layout: projects left, organisations right (ordered by the mean position of
     their projects, which keeps crossings few), one curve per participation."""
     t = TEXT[lang]
@@ -171,7 +179,7 @@ def network_svg(projects: list[Item], orgs: list[Item], edges: list[tuple[str, s
     confirmed = sum(p.status == "confirmed" for p in projects)
     subtitle = t["network_sub"].format(p=len(projects), c=confirmed, u=len(projects) - confirmed,
                                        o=len(orgs), e=len(edges))
-    return document(width, top + rows * row_h + 20, t["network"], subtitle, body, lang)
+    return document(width, top + rows * row_h + 20, title or t["network"], subtitle, body, lang)
 
 
 def timeline_svg(spans: list[Span], lang: str, href: Href) -> str:
@@ -289,9 +297,14 @@ def funding_svg(grants: list[Grant], lang: str, href: Href) -> str:
     with_amount = [g for g in grants if g.values]
     rows, ticks = [], {}
     for g in with_amount:
-        shown = " – ".join(money(v, g.currency) for v in sorted({g.values[0], g.values[-1]}))
-        if any(q != "exact" for q in g.qualifiers):
-            shown = " / ".join(t.get(q, q) for q in g.qualifiers) + " " + shown
+        def word(q: str) -> str:
+            return f"{t[q]} " if q not in ("", "exact") and q in t else ""
+
+        if len({q for _, q in g.amounts}) <= 1:  # one reading: the range of the values
+            shown = word(g.amounts[0][1] if g.amounts else "") + " – ".join(
+                money(v, g.currency) for v in sorted({g.values[0], g.values[-1]}))
+        else:  # each amount as its source states it: "480 000 EUR / über 480 000 EUR"
+            shown = " / ".join(word(q) + money(v, g.currency) for v, q in g.amounts)
         rows.append((g.item, g.values[-1], shown))
         if len(g.values) > 1:
             ticks[g.item.iri] = g.values[0]
@@ -301,8 +314,12 @@ def funding_svg(grants: list[Grant], lang: str, href: Href) -> str:
                      footer=footer)
 
 
-def themes_svg(items: list[tuple[Item, int, int]], lang: str, href: Href) -> str:
-    """Projects per theme; the label says how many of them are confirmed projects."""
+def themes_svg(items: list[tuple[Item, int, int]], lang: str, href: Href, *,
+               keywords: bool = False) -> str:
+    """Projects per theme (or per keyword concept); the label says how many of them are
+    confirmed projects."""
     t = TEXT[lang]
     rows = [(i, n, f"{n} ({c} {t['confirmed']})") for i, n, c in items]
+    if keywords:
+        return bar_chart(t["keywords"], t["keywords_sub"], rows, lang, href)
     return bar_chart(t["themes"], t["themes_sub"], rows, lang, href)
