@@ -24,6 +24,7 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (de, en)
     "projects": ("Projekte", "Projects"),
     "organisations": ("Organisationen", "Organisations"),
     "themes": ("Themen", "Themes"),
+    "submit": ("Daten einreichen", "Submit data"),
     "sources": ("Quellen", "Sources"),
     "plan": ("Handlungskonzept", "Action plan"),
     "sparql": ("SPARQL", "SPARQL"),
@@ -129,6 +130,11 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (de, en)
     "cited_by": ("Zitiert von", "Cited by"),
     "graph": ("Benannter Graph", "Named graph"),
     "graph_provenance": ("Herkunft dieses Graphen", "Provenance of this graph"),
+    "graph_title_meta": ("Herkunft der benannten Graphen (Metadaten)",
+                         "Provenance of the named graphs (metadata)"),
+    "graph_title_examples": ("Beispielabfragen", "Example queries"),
+    "record_graph_title": ("Angaben des Faktenblatts zu {p} (mehrere Quellen)",
+                           "Fact-sheet statements on {p} (several sources)"),
     "graph_statements": ("Aussagen in diesem Graphen", "Statements in this graph"),
     "subject": ("Subjekt", "Subject"),
     "not_found": ("Nicht gefunden", "Not found"),
@@ -149,12 +155,16 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (de, en)
     "more_statements": ("Die ersten %s von %s Aussagen; alle stehen in den Datenformaten.",
                         "The first %s of %s statements; the data formats hold all of them."),
     "viz_network": ("Projekte und ihre Partner", "Projects and their partners"),
-    "viz_network_project": ("Die Partner dieses Projekts und ihre weiteren Projekte",
-                            "This project's partners and their other projects"),
+    "viz_network_project": ("Partner von {p} und ihre weiteren Projekte",
+                            "Partners of {p} and their other projects"),
     "viz_timeline": ("Laufzeiten der Projekte", "Project periods"),
     "viz_districts": ("Partnerorganisationen je Kreis", "Partner organisations per district"),
     "viz_themes": ("Projekte je Thema", "Projects per theme"),
-    "viz_keywords": ("Projekte je Schlagwort (statt Thema)", "Projects per keyword (instead of theme)"),
+    "viz_keywords": ("Projekte je Schlagwort", "Projects per keyword"),
+    "viz_keywords_show": ("Auch die Schlagwörter der Projekte zeigen (Projekte je Schlagwort)",
+                          "Show the projects' keywords too (projects per keyword)"),
+    "themes_list": ("Liste der Themen und Schlagwörter", "List of themes and keywords"),
+    "and_keywords": ("und %s Schlagwörter", "and %s keywords"),
     "viz_funding": ("Förderung je Projekt und Phase", "Funding per project and phase"),
 }
 
@@ -321,12 +331,13 @@ STRINGS.update({
 STRINGS.update({
     "themes_note": ("„Projekte“ zählt die Projekte, die die Kuratoren genau diesem Thema "
                     "zuordnen; „Projekte mit Schlagwort“ die Projekte, deren Schlagwort dieses "
-                    "Thema selbst ist. Die Beispielabfrage „Projekte je Thema“ zählt in "
-                    "keywordProjectCount auch die Schlagwörter unter dem Thema (skos:broader*) "
-                    "und nennt dort daher mehr; die beiden Zahlen werden nie addiert.",
+                    "Thema oder ein engerer Begriff darunter ist (skos:broader*). Die "
+                    "Beispielabfrage „Projekte je Thema“ zählt ebenso (projectCount, "
+                    "keywordProjectCount). Ein Schlagwort ist kein Thema: die beiden Zahlen "
+                    "werden nie addiert.",
                     "“Projects” counts the projects the curators place under exactly this theme; "
-                    "“Projects with keyword” the projects whose keyword is this theme itself. "
-                    "The example query “Projects per theme” also counts, in keywordProjectCount, "
-                    "the keywords below the theme (skos:broader*) and so gives more there; the "
-                    "two numbers are never added."),
+                    "“Projects with keyword” the projects whose keyword is this theme or a "
+                    "narrower concept below it (skos:broader*). The example query “Projects per "
+                    "theme” counts the same way (projectCount, keywordProjectCount). A keyword "
+                    "is not a theme: the two numbers are never added."),
 })

@@ -37,7 +37,6 @@ from api.i18n import translator
 from api.pagerender import current_language, render_page
 from graph import svg, viz
 from graph.catalog import METADATA_PREFIXES, dataset_descriptions, dataset_titles
-from graph.describe import resource_exists
 from graph.dumps import DUMPS, current_release, dump_path, read_releases, store_marker
 from graph.namespaces import PREFIXES, REGIO_IRI, REGIOCODE_IRI
 from graph.ontodoc import (
@@ -420,15 +419,20 @@ def picture(name: str) -> Response:
         abort(404, f"no picture {name!r}; available: {', '.join(VIZ)}")
     lang = _lang()
     store = get_store()
-    project, keywords = request.args.get("project"), request.args.get("keywords") == "1"
-    if name == "network" and project:  # one project's partners and their other projects
+    project, keywords = request.args.get("project"), request.args.get("keywords")
+    if project is not None and name != "network":
+        abort(400, f"?project= is a parameter of the network picture, not of {name!r}")
+    if keywords not in (None, "0", "1") or (keywords is not None and name != "themes"):
+        abort(400, "?keywords= takes 0 or 1 and is a parameter of the themes picture only")
+    keywords = keywords == "1"
+    if project is not None:  # one project's partners and their other projects
         iri = f"{current_app.config['BASE_IRI']}id/project/{project}"
-        if not re.fullmatch(r"[a-z0-9-]+", project) or not resource_exists(store, iri):
-            abort(404, f"no project {project!r}")
+        if not re.fullmatch(r"[A-Za-z0-9._~-]+", project) or not viz.is_project(store, iri):
+            abort(404, f"?project={project!r}: no project with the IRI {iri}")
         data = viz.network(store, lang, project=iri)
         title = svg.TEXT[lang]["network_of"].format(p=viz.labels(store, {iri}, lang)[iri])
         body = svg.network_svg(*data, lang, doc_href, title=title)
-    elif name == "themes" and keywords:
+    elif keywords:
         body = svg.themes_svg(viz.themes(store, lang, keywords=True), lang, doc_href,
                               keywords=True)
     else:

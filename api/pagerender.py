@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from api.app import get_store
 from api.formats import RDF
-from api.i18n import COOKIE, LANGUAGES, NAMES, pick_language, translator
+from api.i18n import COOKIE, LANGUAGES, NAMES, STRINGS, pick_language, translator
 from api.pagesections import sections
 from api.pageview import CODE_PROPERTIES, Links, Page, Val, group_refs
 from graph.describe import Description, GraphDescription, linked_info
@@ -86,10 +86,16 @@ def resource_page(target: Target, desc: Description) -> Response:
     if content["kind"] == "source":
         graph_iri = f"{base_iri()}graph/source/{target.doc_path.rsplit('/', 1)[-1]}"
         extra["source_graph"] = page.links.local(graph_iri)
+    pictures: tuple[str, ...] = PICTURES.get(content["kind"], ())
+    if content["kind"] == "project":  # its own partners and their other projects, if any
+        slug = desc.iri.rsplit("/", 1)[-1]
+        pictures = pictures if content["participants"] else ()
+        extra["picture_query"] = {"network": f"&project={quote(slug)}"}
+        extra["picture_caption"] = {"network": translator(lang)("viz_network_project").split("{p}")}
     return render_page(
         "pages/resource.html", page=page, c=content, iri=desc.iri, notes=page.sources_list(),
         jsonld=jsonld_script(desc.triples()), describe_link=sparql_link(f"DESCRIBE <{desc.iri}>"),
-        formats=format_links(target), pictures=PICTURES.get(content["kind"], ()),
+        formats=format_links(target), pictures=pictures,
         incoming_more=max(desc.incoming_total - len(desc.incoming), 0),
         title=content["title"], **extra)
 
@@ -107,7 +113,9 @@ def graph_page(target: Target, gd: GraphDescription) -> Response:
     statements; the RDF variants hold all of them."""
     lang = current_language()
     shown = gd.triples[:GRAPH_ROWS]
+    main = _main_subject(gd)
     mentioned = {t.value for tr in shown + gd.about for t in tr if isinstance(t, ox.NamedNode)}
+    mentioned |= {main} if main else set()
     desc = Description(target.iri, linked=linked_info(get_store(), mentioned),
                        sources=gd.sources)
     page = Page(desc, lang, links(), translator(lang), base_iri())
@@ -115,11 +123,31 @@ def graph_page(target: Target, gd: GraphDescription) -> Response:
     rows = [(page.term(t.subject), page.term(t.predicate), _code(page, t)) for t in shown]
     notes = [page.note(s) for s in gd.sources]
     title, title_lang = _graph_title(page, gd, notes)
+    around = ["", ""]
+    known = "graph_title_" + target.doc_path.removeprefix("doc/graph/")
+    if not title and known in STRINGS:  # the platform's own graphs (meta, examples)
+        title = page.t(known)
+    elif not title and main:  # a record graph: the resource its block is about
+        title, title_lang = page.label_and_language(main)
+        around = page.t("record_graph_title").split("{p}")
     return render_page("pages/graph.html", iri=target.iri, about=about, rows=rows,
                        total=len(gd.triples), notes=notes, formats=format_links(target),
                        jsonld=jsonld_script(gd.about), path=target.doc_path.removeprefix("doc/"),
-                       title=title or target.doc_path.removeprefix("doc/"), heading=title,
-                       heading_lang=title_lang)
+                       title=(around[0] + title + around[1]) if title
+                       else target.doc_path.removeprefix("doc/"),
+                       heading=title, heading_lang=title_lang, heading_around=around)
+
+
+def _main_subject(gd: GraphDescription) -> str | None:
+    """What a record graph (``graph/record/...``) is about: the subject of most of its
+    statements (a project, a funding, a participation...); None for other graphs."""
+    if "/graph/record/" not in gd.iri:
+        return None
+    counts: dict[str, int] = {}
+    for t in gd.triples:
+        if isinstance(t.subject, ox.NamedNode):
+            counts[t.subject.value] = counts.get(t.subject.value, 0) + 1
+    return min(counts, key=lambda iri: (-counts[iri], iri)) if counts else None
 
 
 def _code(page: Page, triple: ox.Triple) -> Val:

@@ -156,7 +156,8 @@ def amount(page: Page, link: Statement) -> Amount:
     desc, node = page.desc, link.object.value
     value = desc.objects(node, REGIO.value)
     currency = desc.objects(node, REGIO.currency)
-    qualifier = desc.objects(node, REGIO.amountQualifier)
+    qualifier = [q for q in desc.objects(node, REGIO.amountQualifier)
+                 if not q.object.value.endswith("/exact")]  # an exact amount is just the amount
     stated = page.values(node, REGIO.statedValue)
     text = page.value(value[0]).text if value else "?"
     if currency:
@@ -225,12 +226,21 @@ def plan_links(page: Page) -> list[LinkView]:
 
 
 def _drop_repeated_titles(out: dict[str, Any]) -> None:
-    """A title variant that reads like the title or the full title is not shown again."""
-    titles = {out["title"]} | {v.text for row in out["facts"]
-                               if row.iri == REGIO.fullTitle.value for v in row.values}
+    """A title variant with the same text as the title or a full title is not shown a second
+    time; the sources that give it as a variant are added to the full title's marks."""
+    full = {v.text: v for row in out["facts"] if row.iri == REGIO.fullTitle.value
+            for v in row.values}
     for row in out["facts"]:
-        if row.iri == REGIO.titleVariant.value:
-            row.values = [v for v in row.values if v.text not in titles]
+        if row.iri != REGIO.titleVariant.value:
+            continue
+        kept = []
+        for v in row.values:
+            if v.text in full:
+                known = {(r.n, r.kind) for r in full[v.text].refs}
+                full[v.text].refs += [r for r in v.refs if (r.n, r.kind) not in known]
+            elif v.text != out["title"]:
+                kept.append(v)
+        row.values = kept
     out["facts"] = [row for row in out["facts"] if row.values]
 
 

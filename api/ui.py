@@ -49,7 +49,7 @@ LIMIT 25
 
 TEXT: dict[str, dict[str, str]] = {
     "de": {
-        "title": "SPARQL-Abfrage – OWL 4.0 Wissensgraph",
+        "title": "SPARQL-Abfrage – OWL 4.0 – Wissensgraph",
         "heading": "SPARQL-Abfrage",
         "intro": "Abfragen an den OWL-4.0-Wissensgraphen (SPARQL 1.1). Wählen Sie ein Beispiel "
                  "oder schreiben Sie eine eigene Abfrage; Strg+Enter führt sie aus.",

@@ -100,7 +100,8 @@ ORDER BY LCASE(?name)
 
 def themes_query(lang: str) -> str:
     """Every theme and keyword concept with its kind, broader theme, the number of projects
-    the curators place under it (of them confirmed), of projects with it as a keyword, and of
+    the curators place under it (of them confirmed), of projects with it or a narrower concept
+    as a keyword (skos:broader*, as the example "Projects per theme" counts), and of
     sub-themes."""
     lang = _lang(lang)
     return _head() + f"""SELECT ?theme (SAMPLE(COALESCE(?theme_l, ?theme_a)) AS ?label)
@@ -114,7 +115,7 @@ WHERE {{
   OPTIONAL {{ ?theme skos:broader ?broader . {_label("broader", lang)} }}
   OPTIONAL {{ ?project regio:hasTheme ?theme ; a regio:Project .
              OPTIONAL {{ ?project regio:partOfPlan ?plan . BIND(?project AS ?member) }} }}
-  OPTIONAL {{ ?tagged regio:hasKeyword ?theme ; a regio:Project }}
+  OPTIONAL {{ ?tagged regio:hasKeyword/skos:broader* ?theme ; a regio:Project }}
   OPTIONAL {{ ?narrower skos:broader ?theme }}
 }}
 GROUP BY ?theme ?kind ?broader
@@ -220,10 +221,16 @@ STATUSES = ("confirmed", "probable", "candidate")
 
 def stats_query() -> str:
     """How many projects (and of them with a confirmed, probable or candidate link to the
-    plan), organisations, themes and sources the graph holds."""
+    plan), organisations, themes of the plan, keyword concepts (also regio:Theme, of the
+    theme kind project-keyword) and sources the graph holds."""
     counts = " ".join(f"{{ SELECT (COUNT(DISTINCT ?{v}) AS ?{v}s) WHERE {{ ?{v} a regio:{c} }} }}"
                       for v, c in (("project", "Project"), ("organisation", "Organisation"),
-                                   ("theme", "Theme"), ("source", "Source")))
+                                   ("source", "Source")))
+    keyword = f"<{CODE}theme-kind/project-keyword>"
+    counts += (" { SELECT (COUNT(DISTINCT ?theme) AS ?themes) WHERE { ?theme a regio:Theme "
+               f"FILTER NOT EXISTS {{ ?theme regio:themeKind {keyword} }} }} }}"
+               " { SELECT (COUNT(DISTINCT ?keyword) AS ?keywords) WHERE { ?keyword a regio:Theme ; "
+               f"regio:themeKind {keyword} }} }}")
     counts += " " + " ".join(
         f"{{ SELECT (COUNT(DISTINCT ?p_{s}) AS ?{s}) WHERE {{ ?p_{s} a regio:Project ; "
         f"regio:hasPlanLink/regio:linkStatus <{CODE}link-status/{s}> }} }}" for s in STATUSES)

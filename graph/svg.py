@@ -26,15 +26,16 @@ TEXT = {
            "schematic": "Schematische Kachelkarte: ungefähre Lage der Kreise, keine Grenzen",
            "no_district": "Organisationen ohne angegebenen Kreis: {n}",
            "themes": "Projekte je Thema",
-           "themes_sub": "Projekte, die die Kuratoren dem Thema zuordnen; in Klammern: davon "
-                         "bestätigte Projekte von OWL 4.0",
+           "themes_sub": "Die Themen des Handlungskonzepts mit den Projekten, die die Kuratoren "
+                         "ihnen zuordnen; in Klammern: davon bestätigte Projekte von OWL 4.0",
            "keywords": "Projekte je Schlagwort",
-           "keywords_sub": "Schlagwörter der Projekte, wie die Kuratoren sie lesen (keine Themen "
-                           "des Konzepts); in Klammern: davon bestätigte Projekte von OWL 4.0",
+           "keywords_sub": "Die Schlagwörter der Projekte, wie die Kuratoren sie lesen (ein "
+                           "Schlagwort ist kein Thema); in Klammern: davon bestätigte Projekte",
            "network_of": "Partner von {p} und ihre weiteren Projekte",
            "confirmed": "bestätigt",
            "funding": "Förderung je Projekt und Phase",
-           "funding_sub": "höchster genannter Betrag; Strich: niedrigerer Betrag einer anderen Quelle",
+           "funding_sub": "höchster genannter Betrag; Strich: niedrigerer Betrag einer anderen "
+                          "Quelle; „a / b“: Quellen nennen den Betrag verschieden",
            "no_amount": "Betrag nicht angegeben", "none": "keine Daten",
            "about": "etwa", "over": "über", "almost": "fast", "up-to": "bis zu", "exact": "genau"},
     "en": {"network": "Projects and their partners",
@@ -48,15 +49,16 @@ TEXT = {
            "schematic": "Schematic tile map: approximate positions of the districts, not borders",
            "no_district": "Organisations without a stated district: {n}",
            "themes": "Projects per theme",
-           "themes_sub": "projects the curators place under the theme; in brackets: of them "
-                         "confirmed OWL 4.0 projects",
+           "themes_sub": "The themes of the action plan with the projects the curators place "
+                         "under them; in brackets: of them confirmed OWL 4.0 projects",
            "keywords": "Projects per keyword",
-           "keywords_sub": "the projects' keywords as the curators read them (not themes of the "
-                           "plan); in brackets: of them confirmed OWL 4.0 projects",
+           "keywords_sub": "The projects' keywords as the curators read them (a keyword is not "
+                           "a theme); in brackets: of them confirmed projects",
            "network_of": "Partners of {p} and their other projects",
            "confirmed": "confirmed",
            "funding": "Funding per project and phase",
-           "funding_sub": "highest stated amount; tick: lower amount of another source",
+           "funding_sub": "highest stated amount; tick: lower amount of another source; "
+                          "“a / b”: sources state the amount differently",
            "no_amount": "amount not stated", "none": "no data",
            "about": "about", "over": "over", "almost": "almost", "up-to": "up to",
            "exact": "exactly"},
@@ -297,14 +299,7 @@ def funding_svg(grants: list[Grant], lang: str, href: Href) -> str:
     with_amount = [g for g in grants if g.values]
     rows, ticks = [], {}
     for g in with_amount:
-        def word(q: str) -> str:
-            return f"{t[q]} " if q not in ("", "exact") and q in t else ""
-
-        if len({q for _, q in g.amounts}) <= 1:  # one reading: the range of the values
-            shown = word(g.amounts[0][1] if g.amounts else "") + " – ".join(
-                money(v, g.currency) for v in sorted({g.values[0], g.values[-1]}))
-        else:  # each amount as its source states it: "480 000 EUR / über 480 000 EUR"
-            shown = " / ".join(word(q) + money(v, g.currency) for v, q in g.amounts)
+        shown = amount_label(g, lang)
         rows.append((g.item, g.values[-1], shown))
         if len(g.values) > 1:
             ticks[g.item.iri] = g.values[0]
@@ -312,6 +307,25 @@ def funding_svg(grants: list[Grant], lang: str, href: Href) -> str:
     footer = [(f"{t['no_amount']}: " if n == 0 else "") + line for n, line in enumerate(missing)]
     return bar_chart(t["funding"], t["funding_sub"], rows, lang, href, ticks=ticks,
                      footer=footer)
+
+
+def amount_label(grant: Grant, lang: str) -> str:
+    """The stated amounts of a grant as text. One reading (all exact, or all with the same
+    qualifier): the qualifier once and the range of the values ("etwa 450 000 EUR",
+    "5 400 000 EUR – 5 500 000 EUR"); sources that qualify it differently: each amount with its
+    own qualifier ("480 000 EUR / über 480 000 EUR"), never the qualifiers alone
+    ("genau / über ...")."""
+    t = TEXT[lang]
+
+    def word(q: str) -> str:
+        return f"{t[q]} " if q in t else ""
+
+    readings = sorted({(v, "" if q in ("", "exact") else q) for v, q in grant.amounts})
+    if len({q for _, q in readings}) <= 1:
+        q = readings[0][1] if readings else ""
+        return word(q) + " – ".join(money(v, grant.currency)
+                                    for v in sorted({grant.values[0], grant.values[-1]}))
+    return " / ".join(word(q) + money(v, grant.currency) for v, q in readings)
 
 
 def themes_svg(items: list[tuple[Item, int, int]], lang: str, href: Href, *,

@@ -63,6 +63,11 @@ def labels(store: Queryable, iris: set[str], lang: str, *, short: bool = False) 
     return out
 
 
+def is_project(store: Queryable, iri: str) -> bool:
+    """True when ``iri`` is a regio:Project of the graph."""
+    return bool(store.query(sparql_prefixes() + f"ASK {{ <{iri}> a regio:Project }}").boolean)
+
+
 def network(store: Queryable, lang: str, *, project: str | None = None
             ) -> tuple[list[Item], list[Item], list[tuple[str, str]]]:
     """Projects, organisations and (project, organisation) participation edges; with
@@ -159,14 +164,28 @@ def districts(store: Queryable, lang: str) -> tuple[list[District], int]:
     return sorted(found, key=lambda d: d.code or d.label), int(unknown[0]["n"].value)
 
 
+#: The theme kind of the curators' keyword concepts (not themes of the plan).
+KEYWORD_KIND = "https://w3id.org/regio-kg/code/theme-kind/project-keyword"
+
+
 def themes(store: Queryable, lang: str, *, keywords: bool = False) -> list[tuple[Item, int, int]]:
-    """Themes with the number of projects placed under them (regio:hasTheme) and how many of
-    those are confirmed projects of a plan (regio:partOfPlan), most first; ``keywords``: the
-    curators' keyword concepts instead, with the projects that have them (regio:hasKeyword)."""
-    link = "regio:hasKeyword" if keywords else "regio:hasTheme"
+    """The plan's themes (every theme that is not a keyword concept, with or without projects)
+    with the number of projects placed under each (regio:hasTheme) and how many of those are
+    confirmed projects of a plan (regio:partOfPlan), most first; ``keywords``: the concepts the
+    curators read the projects' keywords as, with the projects that have them
+    (regio:hasKeyword). The counts are those of the list of themes and of the example
+    "Projects per theme"."""
+    if keywords:
+        found = "?p a regio:Project ; regio:hasKeyword ?t ."
+        counted = "?p regio:hasKeyword ?t"
+    else:
+        found = (f"{{ ?t a regio:Theme FILTER NOT EXISTS {{ ?t regio:themeKind <{KEYWORD_KIND}> }} }}"
+                 " UNION { ?x a regio:Project ; regio:hasTheme ?t }")
+        counted = "?p regio:hasTheme ?t"
     rows = _query(store, f"""SELECT ?t (COUNT(DISTINCT ?p) AS ?n) (COUNT(DISTINCT ?m) AS ?c) WHERE {{
-        ?p a regio:Project ; {link} ?t .
-        OPTIONAL {{ ?p regio:partOfPlan ?plan . BIND(?p AS ?m) }} }} GROUP BY ?t""")
+        {found}
+        OPTIONAL {{ ?p a regio:Project . {counted} .
+                   OPTIONAL {{ ?p regio:partOfPlan ?plan . BIND(?p AS ?m) }} }} }} GROUP BY ?t""")
     names = labels(store, {r["t"].value for r in rows}, lang)
     items = [(Item(r["t"].value, names[r["t"].value]), int(r["n"].value), int(r["c"].value))
              for r in rows]

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from api.app import create_app
 from tests.langcheck import other_language, page_texts
 from tests.sheetcheck import CUR, FACTS
-from tests.stores import loaded_settings
+from tests.submissionkit import Kit, make_kit, sheet
 
 FIXED = ["/", "/projects", "/organisations", "/themes", "/sources", "/sparql", "/ontology",
          "/shapes", "/.well-known/void", "/catalog?format=html", "/dumps/", "/releases",
@@ -50,10 +50,45 @@ def _names() -> tuple[str, ...]:
 NAMES = _names()
 
 
+#: The submission pages (issue 12) as who sees them: signed out, a partner, a curator. The
+#: numbers are those of :func:`with_submissions` (1: a sheet with an error, 2: a valid one).
+SUBMISSION_PAGES = [("/submit", None), ("/submit", "partner"), ("/submit/1", "partner"),
+                    ("/submit", "curator"), ("/submit/2", "curator")]
+
+
+def with_submissions(kit: Kit) -> Kit:
+    """``kit`` with two submissions of the partner: 1 with a wrong date (its report lists the
+    problem), 2 valid (the curator's page shows the changes to review)."""
+    client = kit.app.test_client()
+    for end in ("31.04.2023", "30.04.2023"):
+        data = sheet(kit, "project", [{"change": "ändern", "record": "work-and-care",
+                                       "source": "selbst", "end": end}])
+        response = client.post("/api/submissions", data=data, query_string={"lang": "de"},
+                               headers=kit.headers(kit.partner, **{"Content-Type": "text/csv"}))
+        assert response.status_code in (201, 202, 422), response.get_data(as_text=True)
+    return kit
+
+
+def signed_in(app: Any, token: str | None) -> Any:
+    """A test client of ``app``, signed in on the submission pages with ``token`` (through the
+    sign-in form, as a person would)."""
+    client = app.test_client()
+    if token:
+        form = client.get("/submit").get_data(as_text=True)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form)[1]
+        response = client.post("/submit/login", data={"csrf": csrf, "token": token})
+        assert response.status_code == 303, response.get_data(as_text=True)
+    return client
+
+
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    app = create_app(loaded_settings(tmp_path_factory.mktemp("languages")))
-    yield app.test_client()
+def kit(tmp_path_factory: pytest.TempPathFactory) -> Kit:
+    return with_submissions(make_kit(tmp_path_factory.mktemp("languages")))
+
+
+@pytest.fixture(scope="module")
+def client(kit: Kit) -> Iterator:
+    yield kit.app.test_client()
 
 
 def page_kinds(client) -> list[str]:
@@ -78,18 +113,32 @@ def test_the_pages_cover_every_kind(client):
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
-def test_no_page_holds_unmarked_text_in_the_other_language(client, lang):
+def test_no_page_holds_unmarked_text_in_the_other_language(kit, client, lang):
+    clients = {who: signed_in(kit.app, getattr(kit, who) if who else None)
+               for who in (None, "partner", "curator")}
+    pages = [(path, None) for path in page_kinds(client)] + SUBMISSION_PAGES
     found = {}
-    for path in page_kinds(client):
+    for path, who in pages:
         sep = "&" if "?" in path else "?"
-        response = client.get(f"{path}{sep}lang={lang}", headers={"Accept": "text/html"})
-        assert response.status_code in (200, 404), path
+        response = clients[who].get(f"{path}{sep}lang={lang}", headers={"Accept": "text/html"})
+        assert response.status_code in (200, 404), (path, who)
         html = response.get_data(as_text=True)
         assert re.search(rf'<html lang="{lang}"', html), f"{path}: not a page in {lang}"
         problems = other_language(html, lang, names=NAMES)
         if problems:
-            found[path] = [str(p) for p in problems[:5]]
+            found[f"{path} ({who or 'signed out'})"] = [str(p) for p in problems[:5]]
     assert not found, "\n".join(f"{p}:\n  " + "\n  ".join(v) for p, v in found.items())
+
+
+def test_the_submission_pages_are_those_of_the_signed_in_person(kit):
+    """The pages the language check reads are the real ones: the form when signed out, the
+    partner's report with the problem, the curator's review with the change."""
+    pages = {(path, who): signed_in(kit.app, getattr(kit, who) if who else None).get(
+        path, query_string={"lang": "de"}).get_data(as_text=True) for path, who in SUBMISSION_PAGES}
+    assert 'id="login"' in pages[("/submit", None)]
+    assert 'id="upload"' in pages[("/submit", "partner")] and 'data-id="2"' in pages[("/submit", "partner")]
+    assert "tr class=\"sev-Violation" in pages[("/submit/1", "partner")]
+    assert 'class="sub-record sub-diff"' in pages[("/submit/2", "curator")]
 
 
 def test_the_check_finds_unmarked_text_and_accepts_marked_text():

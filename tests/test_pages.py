@@ -511,7 +511,7 @@ def test_language_from_query_cookie_and_accept_language(client):
 def test_every_page_has_the_language_switch_and_navigation(client, path):
     text = client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True)
     assert 'data-lang="de"' in text and 'data-lang="en"' in text
-    for key in ("home", "projects", "organisations", "themes", "plan", "sparql", "data"):
+    for key in ("home", "projects", "organisations", "themes", "plan", "sparql", "data", "submit"):
         assert f'data-nav="{key}"' in text
 
 

@@ -66,10 +66,12 @@ def main() -> None:
 
 
 def settle(driver) -> None:
-    """Scroll every lazy picture into view and wait until it has loaded (or failed)."""
+    """Scroll every lazy picture into view and wait until it has loaded (or failed); one in
+    a closed ``<details>`` is not loaded until it is opened and is left out."""
     from selenium.webdriver.support.ui import WebDriverWait
 
-    script = """return [...document.querySelectorAll('img')].map(img => {
+    script = """return [...document.querySelectorAll('img')]
+        .filter(img => !img.closest('details:not([open])')).map(img => {
         img.scrollIntoView(); return img.complete; }).every(Boolean);"""
     WebDriverWait(driver, 30).until(lambda d: d.execute_script(script))
     driver.execute_script("window.scrollTo(0, 0)")
