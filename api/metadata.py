@@ -31,7 +31,6 @@ from flask import (
 from markupsafe import Markup
 
 from api.app import get_store
-from api.config import PROJECT_DIR
 from api.formats import HTML, RDF, Format, NotAcceptable, UnknownFormat, negotiate
 from api.i18n import translator
 from api.pagerender import current_language, render_page
@@ -49,6 +48,7 @@ from graph.ontodoc import (
     shapes_files,
 )
 from graph.release import Release, Urls, dcat_graph, void_graph
+from graph.resources import doc_file
 from graph.service import limits_text
 
 bp = Blueprint("metadata", __name__)
@@ -367,7 +367,7 @@ def _ontology_doc(files: list[Path], lang: str) -> OntologyDoc:
 @bp.get("/model")
 def model() -> Response:
     """docs/model.md, the model's terms, IRIs and provenance rules, as a page of the site."""
-    path = PROJECT_DIR / "docs" / "model.md"
+    path = doc_file("model.md")
     if not path.is_file():
         abort(404, "docs/model.md is not installed with this copy of the application")
     text = path.read_text(encoding="utf-8")

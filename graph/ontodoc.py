@@ -22,7 +22,6 @@ from graph.catalog import METADATA_PREFIXES
 from graph.namespaces import REGIO_IRI, REGIOSH_IRI
 from graph.rdfio import parse_file
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 CODELISTS = "codelists.ttl"
 #: sh: terms shown in their own place rather than in the list of constraints
 _OWN_PLACE = {"name", "description", "message", "property", "path", "severity", "targetClass",

@@ -16,8 +16,8 @@ Href = Callable[[str], str | None]
 
 TEXT = {
     "de": {"network": "Projekte und ihre Partner",
-           "network_sub": "{p} Projekte ({c} bestätigt, {u} wahrscheinlich oder Kandidaten: "
-                          "hohle Punkte), {o} Organisationen, {e} Beteiligungen",
+           "network_sub": "{p} Projekte mit genannten Partnern ({c} bestätigt, {u} wahrscheinlich "
+                          "oder Kandidaten: hohle Punkte), {o} Organisationen, {e} Beteiligungen",
            "timeline": "Laufzeiten der Projekte",
            "timeline_sub": "Balken: Laufzeit; heller: Quellen nennen verschiedene Daten",
            "dates_unknown": "Laufzeit unbekannt", "end_unknown": "Ende unbekannt",
@@ -39,8 +39,8 @@ TEXT = {
            "no_amount": "Betrag nicht angegeben", "none": "keine Daten",
            "about": "etwa", "over": "über", "almost": "fast", "up-to": "bis zu", "exact": "genau"},
     "en": {"network": "Projects and their partners",
-           "network_sub": "{p} projects ({c} confirmed, {u} probable or candidates: hollow "
-                          "dots), {o} organisations, {e} participations",
+           "network_sub": "{p} projects with named partners ({c} confirmed, {u} probable or "
+                          "candidates: hollow dots), {o} organisations, {e} participations",
            "timeline": "Project periods",
            "timeline_sub": "Bar: period; lighter: sources give different dates",
            "dates_unknown": "dates unknown", "end_unknown": "end unknown",

@@ -5,7 +5,8 @@
 Loads the project into a throw-away store, serves the app on 127.0.0.1 (canonical base
 https://w3id.org/owl40/), and saves one PNG per page and language (``home-de.png`` ...),
 1280 px wide and at most ``--height`` px high (the top of the page), as small palette PNGs.
-Without PATHs it takes the home, a project and the ontology page.
+Without PATHs it takes the home, a project and the ontology page. ``--element CSS`` saves
+only that part of each page (e.g. ``section.pictures``, the project's network further down).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ def main() -> None:
     parser.add_argument("paths", nargs="*", help="name=/path (default: home, project, ontology)")
     parser.add_argument("--height", type=int, default=2400)
     parser.add_argument("--langs", default="de,en")
+    parser.add_argument("--element", help="CSS selector: save only this part of each page "
+                        "(e.g. section.pictures)")
     args = parser.parse_args()
     pages = dict(p.split("=", 1) for p in args.paths) if args.paths else DEFAULT_PAGES
     args.out.mkdir(parents=True, exist_ok=True)
@@ -58,14 +61,22 @@ def main() -> None:
                             "return document.documentElement.scrollHeight")
                         driver.set_window_size(1280, min(max(height, 800), args.height))
                         target = args.out / f"{re.sub(r'[^a-z0-9-]', '-', name)}-{lang}.png"
-                        save_small(driver.get_screenshot_as_png(), target)
+                        if args.element:
+                            from selenium.webdriver.common.by import By
+
+                            part = driver.find_element(By.CSS_SELECTOR, args.element)
+                            driver.execute_script("arguments[0].scrollIntoView()", part)
+                            settle(driver, scroll_back=False)
+                            save_small(part.screenshot_as_png, target)
+                        else:
+                            save_small(driver.get_screenshot_as_png(), target)
                         print(target)
         finally:
             server.shutdown()
             thread.join(10)
 
 
-def settle(driver) -> None:
+def settle(driver, *, scroll_back: bool = True) -> None:
     """Scroll every lazy picture into view and wait until it has loaded (or failed); one in
     a closed ``<details>`` is not loaded until it is opened and is left out."""
     from selenium.webdriver.support.ui import WebDriverWait
@@ -74,7 +85,8 @@ def settle(driver) -> None:
         .filter(img => !img.closest('details:not([open])')).map(img => {
         img.scrollIntoView(); return img.complete; }).every(Boolean);"""
     WebDriverWait(driver, 30).until(lambda d: d.execute_script(script))
-    driver.execute_script("window.scrollTo(0, 0)")
+    if scroll_back:
+        driver.execute_script("window.scrollTo(0, 0)")
 
 
 def save_small(png: bytes, target: Path) -> None:
