@@ -49,7 +49,7 @@ LIMIT 25
 
 TEXT: dict[str, dict[str, str]] = {
     "de": {
-        "title": "SPARQL-Abfrage – OWL 4.0 Wissensgraph",
+        "title": "SPARQL-Abfrage – OWL 4.0 – Wissensgraph",
         "heading": "SPARQL-Abfrage",
         "intro": "Abfragen an den OWL-4.0-Wissensgraphen (SPARQL 1.1). Wählen Sie ein Beispiel "
                  "oder schreiben Sie eine eigene Abfrage; Strg+Enter führt sie aus.",
@@ -70,8 +70,14 @@ TEXT: dict[str, dict[str, str]] = {
         "noscript": "Die Abfrageoberfläche braucht JavaScript. Der Endpunkt selbst antwortet "
                     "auch ohne: GET /sparql?query=…",
         "home": "Startseite",
+        "model": "Datenmodell",
+        "ontology": "Ontologie",
+        "shapes": "SHACL-Formen",
+        "example_list": "Liste der Beispiele",
         "built_with": "Abfrageoberfläche",
         "licence": "Lizenz",
+        "error": "Die Abfrage ist fehlerhaft",
+        "error_at": "Zeile {line}, Spalte {column}",
     },
     "en": {
         "title": "SPARQL query – OWL 4.0 knowledge graph",
@@ -95,8 +101,14 @@ TEXT: dict[str, dict[str, str]] = {
         "noscript": "The query UI needs JavaScript. The endpoint itself does not: "
                     "GET /sparql?query=…",
         "home": "Home",
+        "model": "Data model",
+        "ontology": "Ontology",
+        "shapes": "SHACL shapes",
+        "example_list": "List of the examples",
         "built_with": "Query UI",
         "licence": "licence",
+        "error": "The query has an error",
+        "error_at": "line {line}, column {column}",
     },
 }
 
@@ -155,6 +167,9 @@ def render_ui(query: str | None = None) -> Response:
         "query": query,
         "examples": _examples(Path(cfg["QUERIES_DIR"]), cfg["BASE_IRI"]),
         "text": TEXT[lang],
+        "otherTab": TEXT["en" if lang == "de" else "de"]["tab"],
+        "baseIri": cfg["BASE_IRI"],
+        "root": f"{request.script_root}/",
     }
     html = render_template("ui/index.html", lang=lang, text=TEXT[lang], config=page_config,
                            package=package, languages=_language_links(),
