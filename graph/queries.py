@@ -102,6 +102,16 @@ def load_queries(queries_dir: Path) -> list[ExampleQuery]:
     return [read_query(path) for path in sorted(queries_dir.glob("*.rq"))]
 
 
+def load_query_dirs(directories: list[Path]) -> list[ExampleQuery]:
+    """The example queries of several directories, sorted by slug; a later directory's query
+    replaces an earlier one of the same slug (a region's own question over a generic one)."""
+    found: dict[str, ExampleQuery] = {}
+    for directory in directories:
+        for query in load_queries(directory):
+            found[query.slug] = query
+    return [found[slug] for slug in sorted(found)]
+
+
 def with_base_iri(text: str, base_iri: str) -> str:
     """``text`` with the default base ``https://w3id.org/owl40/`` replaced by ``base_iri``.
 

@@ -24,6 +24,7 @@ from graph.examples import example_iri, examples_quads, query_form
 from graph.namespaces import PREFIXES
 from graph.queries import load_queries
 from graph.store import EmbeddedStore, load_project
+from tests.conftest import OWL40_INSTANCE
 from tests.stores import loaded_settings
 
 BASE = "https://w3id.org/owl40/"
@@ -149,7 +150,7 @@ def test_an_update_is_no_example() -> None:
 # -- loading -----------------------------------------------------------------------------
 
 def test_load_project_publishes_the_examples_in_the_default_graph(tmp_path: Path) -> None:
-    settings = load_settings({"STORE": str(tmp_path / "store")}, environ={})
+    settings = load_settings({"INSTANCE_DIR": OWL40_INSTANCE, "STORE": str(tmp_path / "store")}, environ={})
     store = EmbeddedStore(settings["STORE"])
     try:
         report = load_project(store, settings)

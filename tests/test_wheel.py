@@ -1,7 +1,8 @@
 """The package as a user gets it (issue 13 §1): the wheel built from a copy of the checkout,
 installed into a fresh virtual environment in a temporary directory, and run from another
-directory: ``owl40 load`` builds the bundled OWL 4.0 instance into that directory, ``owl40
-serve`` answers the home page, a resource page, the query UI and endpoint, the ontology.
+directory: ``owl40 load`` in a copy of the OWL 4.0 instance (instances/owl40/, with its fact
+sheet) builds it into that directory, ``owl40 serve`` answers the home page, a resource page,
+the query UI and endpoint, the ontology. The wheel holds no instance's data.
 """
 
 from __future__ import annotations
@@ -85,8 +86,14 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def instance(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An instance directory (not the checkout) where ``owl40 load`` has run."""
-    directory = tmp_path_factory.mktemp("instance")
+    """A copy of the OWL 4.0 instance (not the checkout) where ``owl40 load`` has run."""
+    root = tmp_path_factory.mktemp("instances")
+    directory = shutil.copytree(PROJECT_DIR / "instances" / "owl40", root / "instances" / "owl40",
+                                ignore=shutil.ignore_patterns("var"))
+    data = PROJECT_DIR / "instances" / "owl40" / "owl40.toml"
+    if "../../data/owl40" in data.read_text(encoding="utf-8"):  # the fact sheet beside it
+        shutil.copytree(PROJECT_DIR / "data" / "owl40", root / "data" / "owl40")
+    directory = Path(directory)
     done = _run([str(installed / "owl40"), "load"], cwd=directory)
     assert "loaded" in done.stderr
     return directory
@@ -148,9 +155,10 @@ def test_the_installed_package_finds_its_files_in_site_packages(installed: Path,
     code = ("import graph, api.ui, json; from api.config import load_settings; "
             "s = load_settings(environ={}); "
             "print(json.dumps([graph.__file__, str(api.ui.YASGUI_DIR), s['ONTOLOGY_DIR'], "
-            "s['SHAPES_DIR'], s['QUERIES_DIR'], s['DATA_DIR'], s['STORE']]))")
+            "s['SHAPES_DIR'], s['QUERIES_DIR'], s['STORE'], s['DATA_DIR']]))")
     done = _run([str(installed / "python"), "-c", code], cwd=tmp_path)
-    graph_file, yasgui, *shipped, store = json.loads(done.stdout)
+    graph_file, yasgui, *shipped, store, data = json.loads(done.stdout)
+    assert data == ""  # no instance data in the package
     site = Path(graph_file).parent.parent
     assert "site-packages" in site.parts and PROJECT_DIR not in Path(graph_file).parents
     assert all(Path(p).is_relative_to(site) for p in (yasgui, *shipped))
