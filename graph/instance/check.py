@@ -56,8 +56,8 @@ class Finding:
                 where += f", {words['row']} {loc.row}"
             if loc.column:
                 where += f", {words['column']} {loc.letter}"
-            if loc.header:
-                where += f" ({loc.header})"
+            if loc.title(lang):
+                where += f" ({loc.title(lang)})"
             where += ": "
         elif self.record:
             where = f"{words['record']} <{self.record}>: "

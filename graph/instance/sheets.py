@@ -45,8 +45,12 @@ class Location:
     file: str
     row: int | None = None
     column: int | None = None
-    header: str = ""
+    header: str = ""  # the column's German title (the first header row)
     text: str = ""
+    header_en: str = ""  # its English title
+
+    def title(self, lang: str) -> str:
+        return self.header_en if lang == "en" and self.header_en else self.header
 
     @property
     def letter(self) -> str:
@@ -70,7 +74,7 @@ class RecordInfo:
     kind: str
     file: str
     row: int
-    columns: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (number, header)
+    columns: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # key -> (number, de, en)
 
 
 @dataclass
@@ -104,10 +108,12 @@ class SheetsBuild:
         column = next((c for c in kind.columns if path and c.path == path
                        and bool(c.nested) == nested), None)
         if column is not None and column.key in info.columns:
-            number, header = info.columns[column.key]
-            return Location(info.file, info.row, number, header), record
-        header = column.title("en") if column else ""
-        return Location(info.file, info.row, None, header), record
+            number, title_de, title_en = info.columns[column.key]
+            return Location(info.file, info.row, number, title_de, header_en=title_en), record
+        if column is None:
+            return Location(info.file, info.row), record
+        return Location(info.file, info.row, None, column.title("de"),
+                        header_en=column.title("en")), record
 
 
 def read_sheet(path: Path, max_unpacked: int) -> list[list]:
@@ -211,15 +217,15 @@ class SheetReader:
              mapped: list[Column | None]) -> None:
         kind = self.kinds[kind_name]
         by_key: dict[str, Location] = {}
-        positions: dict[str, tuple[int, str]] = {}
+        positions: dict[str, tuple[int, str, str]] = {}
         for number, column in enumerate(mapped, start=1):
             if column is None:
                 continue
-            title = column.title("de")
-            positions[column.key] = (number, title)
+            titles = (column.title("de"), column.title("en"))
+            positions[column.key] = (number, *titles)
             text = cells[number - 1].strip() if number <= len(cells) else ""
             if text:
-                by_key[column.key] = Location(file, line, number, title, text)
+                by_key[column.key] = Location(file, line, number, titles[0], text, titles[1])
         if not by_key:
             return
         iri = self._record_iri(kind, by_key, file, line)
