@@ -37,12 +37,15 @@ SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 KEYS = {
     "co-partnership-network": ("orgA", "orgB"),
     "events-timeline": ("event",),
+    "funding-by-plan": ("plan", "currency"),
     "funding-per-phase-and-programme": ("phase", "level", "programme"),
     "key-figures": ("count",),
     "network-brokers": ("organisation",),
     "organisations-per-project": ("project",),
     "partners-by-district": ("district",),
+    "partner-types-by-plan": ("plan", "type"),
     "partners-by-organisation-type": ("type",),
+    "plans-compared": ("plan",),
     "project-link-status": ("project",),
     "project-partners": ("organisation",),
     "project-timeline": ("project",),
@@ -53,6 +56,7 @@ KEYS = {
     "sources-of-a-fact": ("graph", "source"),
     "sources-per-project": ("project",),
     "theme-hierarchy": ("theme",),
+    "themes-by-plan": ("plan", "theme"),
 }
 
 

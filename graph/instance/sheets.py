@@ -436,6 +436,7 @@ class SheetReader:
                 self._put(node, SKOS.narrower, me, block, None)
             if not broader:
                 self._put(scheme, SKOS.hasTopConcept, me, block, None)
+                self._put(me, SKOS.topConceptOf, scheme, block, None)
         elif kind == "project" and plan is not None:
             link = nested.get(REGIO.hasPlanLink.value)
             if link is None:
