@@ -275,10 +275,18 @@ def _read_query(text: str, max_bytes: int) -> tuple[str, str | None]:
 @click.argument("query_text", metavar="QUERY|FILE.rq")
 @click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table",
               show_default=True, help="table, csv (SPARQL CSV) or json (SPARQL JSON results).")
+@click.option("--federate", "endpoints", multiple=True, metavar="URL",
+              help="Also ask this SPARQL endpoint (SERVICE; repeatable) and give all rows "
+              "together, e.g. another region's server.")
 @click.pass_obj
-def query(settings: Settings, query_text: str, fmt: str) -> None:
+def query(settings: Settings, query_text: str, fmt: str, endpoints: tuple[str, ...]) -> None:
     """Run a SPARQL query (text or a .rq file) against the store."""
+    from graph.queries import federated
+
     sparql, source = _read_query(query_text, settings["MAX_QUERY_LENGTH"])
+    if endpoints:
+        with _errors():
+            sparql = federated(sparql, list(endpoints))
     with _errors(), _opened(settings) as store:
         try:
             output = run_query(store, sparql, fmt=fmt)

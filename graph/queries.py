@@ -121,3 +121,31 @@ def with_base_iri(text: str, base_iri: str) -> str:
     if not base_iri.endswith(("/", "#")):
         base_iri += "/"
     return text if base_iri == DEFAULT_BASE_IRI else text.replace(DEFAULT_BASE_IRI, base_iri)
+
+
+_PROLOGUE = re.compile(r"\A(?:\s+|#[^\n]*\n|(?:PREFIX\s+[^\s:]*:\s*<[^>]*>)|(?:BASE\s+<[^>]*>))*",
+                       re.IGNORECASE)
+_MODIFIERS = re.compile(r"\b(ORDER\s+BY|LIMIT|OFFSET)\b", re.IGNORECASE)
+
+
+def federated(text: str, endpoints: list[str]) -> str:
+    """The SELECT query ``text`` asked of this store and of each of ``endpoints`` at once
+    (SPARQL 1.1 Federated Query: ``SERVICE``), their rows together.
+
+    The prologue (comments, PREFIX, BASE) stays on top; the query without its ORDER BY,
+    LIMIT and OFFSET runs as a subquery here and inside ``SERVICE <endpoint>`` for each
+    endpoint; the order applies to all rows. The endpoint this query is sent to must allow
+    the others (``SERVICE_ALLOWLIST``). An aggregate (COUNT per plan) is computed per store:
+    rows of the same plan from two stores stay two rows.
+    """
+    prologue = _PROLOGUE.match(text)
+    head, body = text[:prologue.end()], text[prologue.end():].strip()
+    if not re.match(r"SELECT\b", body, re.IGNORECASE):
+        raise InputError("only a SELECT query can be federated", source="query")
+    tail_start = body.rfind("}") + 1
+    modifiers = _MODIFIERS.search(body, tail_start)
+    order = ""
+    if modifiers:
+        order, body = body[modifiers.start():].strip(), body[:modifiers.start()].rstrip()
+    parts = [f"  {{ {body} }}"] + [f"  UNION {{ SERVICE <{e}> {{ {body} }} }}" for e in endpoints]
+    return head + "SELECT * WHERE {\n" + "\n".join(parts) + "\n}\n" + order + ("\n" if order else "")
