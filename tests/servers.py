@@ -82,6 +82,6 @@ def _wait_until_up(server: OxigraphServer, process: subprocess.Popen[bytes]) -> 
         try:
             requests.get(f"{server.url}/query", params={"query": "ASK {}"}, timeout=1)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # still starting
             time.sleep(0.05)
     raise RuntimeError("oxigraph serve did not answer within 20 s")

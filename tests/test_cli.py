@@ -220,7 +220,7 @@ def test_serve_answers_health(loaded: Path, server: list[str]) -> None:
             try:
                 response = requests.get(f"http://127.0.0.1:{port}/health", timeout=2)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # still starting
                 assert process.poll() is None and time.monotonic() < deadline
                 time.sleep(0.1)
         assert response.status_code == 200

@@ -66,7 +66,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         try:
             if requests.get(url.replace("/sparql", "/health"), timeout=2).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # still starting
             pass
         assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
         assert time.monotonic() < deadline, f"{request.param} did not come up"

@@ -114,7 +114,7 @@ def served(installed: Path, instance: Path) -> Iterator[str]:
             try:
                 if requests.get(url + "/health", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # still starting
                 pass
             assert proc.poll() is None, (instance / "serve.log").read_text()
             assert time.monotonic() < deadline, "owl40 serve did not come up within 60 s"

@@ -114,7 +114,7 @@ def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuo
             try:
                 requests.get(f"{server.url}/sparql", params={"query": "ASK {}"}, timeout=2)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # still starting
                 if time.monotonic() > deadline:
                     raise RuntimeError("Virtuoso did not answer within 60 s") from None
                 time.sleep(0.2)
