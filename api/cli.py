@@ -246,6 +246,18 @@ def _preload_jemalloc() -> None:
     os.environ["LD_PRELOAD"] = f"{lib} {preload}".strip()
 
 
+def _example_file(name: str, settings: Settings) -> str | None:
+    """The file of the example question ``name`` (its slug, e.g. plans-compared), if any."""
+    import re
+
+    from graph.instance.layout import query_dirs
+
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
+        return None
+    found = [d / f"{name}.rq" for d in query_dirs(settings) if (d / f"{name}.rq").is_file()]
+    return str(found[-1]) if found else None
+
+
 def _read_query(text: str, max_bytes: int) -> tuple[str, str | None]:
     """The query text and the file it came from (``.rq`` files and existing paths); a file
     longer than ``max_bytes``, not UTF-8 or holding NUL bytes is refused."""
@@ -272,7 +284,7 @@ def _read_query(text: str, max_bytes: int) -> tuple[str, str | None]:
 
 
 @main.command()
-@click.argument("query_text", metavar="QUERY|FILE.rq")
+@click.argument("query_text", metavar="QUERY|FILE.rq|EXAMPLE")
 @click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table",
               show_default=True, help="table, csv (SPARQL CSV) or json (SPARQL JSON results).")
 @click.option("--federate", "endpoints", multiple=True, metavar="URL",
@@ -280,10 +292,12 @@ def _read_query(text: str, max_bytes: int) -> tuple[str, str | None]:
               "together, e.g. another region's server.")
 @click.pass_obj
 def query(settings: Settings, query_text: str, fmt: str, endpoints: tuple[str, ...]) -> None:
-    """Run a SPARQL query (text or a .rq file) against the store."""
+    """Run a SPARQL query (text, a .rq file, or the name of an example question such as
+    plans-compared) against the store."""
     from graph.queries import federated
 
-    sparql, source = _read_query(query_text, settings["MAX_QUERY_LENGTH"])
+    sparql, source = _read_query(_example_file(query_text, settings) or query_text,
+                                 settings["MAX_QUERY_LENGTH"])
     if endpoints:
         with _errors():
             sparql = federated(sparql, list(endpoints))

@@ -148,4 +148,31 @@ def federated(text: str, endpoints: list[str]) -> str:
     if modifiers:
         order, body = body[modifiers.start():].strip(), body[:modifiers.start()].rstrip()
     parts = [f"  {{ {body} }}"] + [f"  UNION {{ SERVICE <{e}> {{ {body} }} }}" for e in endpoints]
-    return head + "SELECT * WHERE {\n" + "\n".join(parts) + "\n}\n" + order + ("\n" if order else "")
+    columns = " ".join(f"?{v}" for v in projected(body)) or "*"
+    return (head + f"SELECT {columns} WHERE {{\n" + "\n".join(parts) + "\n}\n" + order
+            + ("\n" if order else ""))
+
+
+def projected(select: str) -> list[str]:
+    """The variables a SELECT query projects, in order (``?v`` and ``(… AS ?v)``); empty for
+    ``SELECT *``."""
+    match = re.match(r"SELECT\s+(?:DISTINCT\s+|REDUCED\s+)?", select, re.IGNORECASE)
+    names: list[str] = []
+    depth, i = 0, match.end() if match else 0
+    while i < len(select):
+        char = select[i]
+        if depth == 0 and re.match(r"(WHERE\b|\{)", select[i:], re.IGNORECASE):
+            break
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char in "?$":
+            name = re.match(r"[?$](\w+)", select[i:])
+            if name and (depth == 0 or re.search(r"\bAS\s*$", select[:i], re.IGNORECASE)):
+                names.append(name[1])
+            if name:
+                i += len(name[0])
+                continue
+        i += 1
+    return names
