@@ -191,3 +191,59 @@ def init_instance(directory: Path, region: str, kinds: dict[str, Kind], *,
             path.write_text(content, encoding="utf-8")
         written.append(path)
     return written
+
+
+def sheets_document(kinds: dict[str, Kind]) -> str:
+    """docs/sheets.md: the input format of an instance, every sheet and column (generated from
+    the shapes; ``python -m graph.instance.scaffold > docs/sheets.md``)."""
+    return f"""# The sheets of an instance (input format)
+
+Generated from the shapes by `python -m graph.instance.scaffold > docs/sheets.md`
+(`tests/test_docs.py` checks that it is current); `owl40 init` writes the same reference into
+each new instance's README, for that instance's shapes (with its extensions).
+
+An instance's data are its sheets in `sheets/` (`SHEETS_DIR`): one file per kind of record,
+named after the kind (`project.csv`, or `project.xlsx` from Excel), read in the order below, so
+that a row can refer to the rows of the sheets before it. Each file has two header rows
+(German titles, then English titles; either row alone is enough, a column may also be headed
+by its key), then one row per record; lines starting with `#` are comments (the templates
+carry a hint per column there). CSV files are UTF-8 (Excel: "CSV UTF-8"), separated by
+commas, semicolons or tabs. A missing file means no records of that kind; a file of another
+name, an unknown column, or two files for one kind are errors.
+
+- **Record (identifier)**: the part of the record's address after `…/id/<kind>/`, lower-case
+  letters, digits and hyphens; empty: made from the name (participations: project and
+  organisation, `project--organisation`; fundings: the funded project or phase; events: date
+  and title). Other rows refer to a record by it (or by its whole address).
+- **Source**, on every row except the sources' own: the identifier of a row of `source.csv`,
+  a web address (a source of its own, titled by the address), or `self`/`selbst` (the
+  publisher's own statement). Every statement of the row is filed in the named graph of that
+  source (`graph/source/<id>`, docs/model.md), so each region keeps its provenance.
+- Several values in one cell are separated by `;`. Dates are `YYYY-MM-DD`, `YYYY-MM` or `YYYY`
+  (also `DD.MM.YYYY`); numbers may use a decimal comma; yes/no is `ja`/`nein` or `yes`/`no`.
+  Codes are given by their code, or their German or English label.
+- Derived, not typed: a phase belongs to the plan of `plan.csv`, themes to its theme scheme
+  (top themes are those without a broader theme), a district to the region of `region.csv`
+  (when there is one), inverse links (a project's participations and fundings, narrower
+  themes). A project's plan link is made from its link status: `confirmed` makes it part of the
+  plan in its phase; `probable` or `candidate` keeps the phase as a suggestion only.
+
+`owl40 validate` (or `owl40 load`, which writes nothing while an error remains) reports every
+problem with file, row and column, in German (`--lang de`) or English.
+
+## Sheets and columns
+
+{sheet_reference(kinds, "en")}
+## Tabellen und Spalten (Deutsch)
+
+{sheet_reference(kinds, "de")}"""
+
+
+if __name__ == "__main__":
+    import sys
+
+    from graph.instance.kinds import instance_kinds
+    from graph.resources import resource_dir
+
+    shapes = sorted(resource_dir("shapes").glob("*.ttl"))
+    sys.stdout.write(sheets_document(instance_kinds(shapes, resource_dir("ontology") / "codelists.ttl")))
