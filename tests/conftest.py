@@ -56,6 +56,6 @@ def memory_store(owl40_build: BuildResult):
     return store
 
 
-from tests.packaging import wheel  # noqa: E402,F401  (session fixture: the built wheel)
 from tests.servers import oxigraph_server  # noqa: E402,F401  (session fixture: live Oxigraph server)
 from tests.virtuoso import virtuoso_server  # noqa: E402,F401  (session fixture: live Virtuoso 7)
+from tests.wheelkit import wheel  # noqa: E402,F401  (session fixture: the built wheel)

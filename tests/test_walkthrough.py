@@ -28,8 +28,8 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 
 from api.config import PROJECT_DIR
 from graph.queries import federated
-from tests.packaging import clean_env
 from tests.servers import free_port
+from tests.wheelkit import clean_env
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 

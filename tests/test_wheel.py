@@ -23,8 +23,8 @@ import requests
 
 from api.config import PROJECT_DIR
 from graph.resources import SHIPPED
-from tests.packaging import clean_env, run
 from tests.servers import free_port
+from tests.wheelkit import clean_env, run
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
