@@ -221,3 +221,50 @@ def test_excel_sheets_work_like_csv(tmp_path: Path):
                              f"?n ; <{REGIO}organisationType> "
                              "<https://w3id.org/regio-kg/code/org-type/company> }")
     assert names == [["Beispiel-Excel GmbH"]]
+
+
+CLUSTER_SHAPE = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix regio: <https://w3id.org/regio-kg/ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://example.org/beispielregion/shapes#ClusterNumber> a sh:NodeShape ;
+    sh:targetClass regio:Project ;
+    sh:property [ sh:path <https://example.org/beispielregion/ontology#clusterNumber> ;
+        sh:name "Beispiel-Clusternummer"@de, "Example cluster number"@en ;
+        sh:datatype xsd:integer ; sh:maxCount 1 ;
+        sh:message "Beispielregel: die Clusternummer ist eine ganze Zahl."@de,
+                   "Example rule: the cluster number is a whole number."@en ] .
+"""
+
+
+def test_partner_submissions_use_the_region_s_extension_shapes_too(tmp_path: Path):
+    """A region's extension shapes give its sheets, its partners' templates and the check of
+    their submissions a column and a rule of their own."""
+    from api.app import create_app
+    from graph.instance.data import kinds_of
+    from graph.submissions.auth import create_token
+
+    directory = copy_example(tmp_path)
+    (directory / "extensions" / "shapes" / "cluster.ttl").write_text(CLUSTER_SHAPE, encoding="utf-8")
+    settings = load_settings({"INSTANCE_DIR": str(directory)}, environ={})
+    sheet_titles = [c.title("en") for c in kinds_of(settings)["project"].columns]
+    assert "Example cluster number" in sheet_titles
+    assert owl40(directory, "load").exit_code == 0
+    app = create_app(settings)
+    service = app.extensions["owl40_submissions"]
+    _, token = create_token(service.storage, role="partner", label="Beispiel",
+                            organisation="https://example.org/beispielregion/id/organisation/beispiel-hochschule")
+    client = app.test_client()
+    template = client.get("/api/templates/project.csv").get_data(as_text=True)
+    assert "Example cluster number" in template
+    columns = service.kind("project").columns
+    row = {"change": "change", "record": "beispiel-ki-werkstatt", "source": "self",
+           "example_cluster_number": "abc"}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([c.title("en") for c in columns])
+    writer.writerow([row.get(c.key, "") for c in columns])
+    response = client.post("/api/submissions", data=out.getvalue().encode(), headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
+    assert response.status_code == 201, response.json
+    assert "die Clusternummer ist eine ganze Zahl" in json.dumps(response.json, ensure_ascii=False) \
+        or "the cluster number is a whole number" in json.dumps(response.json)

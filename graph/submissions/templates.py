@@ -387,22 +387,34 @@ def build_kinds(shapes: rdflib.Graph, codelists: rdflib.Graph, *,
 
 
 @lru_cache(maxsize=4)
-def _cached(shapes_dir: str, ontology_dir: str, stamp: tuple) -> dict[str, Kind]:
+def _cached(shapes_dir: str, ontology_dir: str, extensions_dir: str, stamp: tuple) -> dict[str, Kind]:
     shapes = rdflib.Graph()
-    for path in sorted(Path(shapes_dir).glob("*.ttl")):
+    for path in _shape_files(shapes_dir, extensions_dir):
         shapes.parse(path, format="turtle")
     codelists = rdflib.Graph()
     path = Path(ontology_dir) / "codelists.ttl"
     if path.exists():
         codelists.parse(path, format="turtle")
+    for path in sorted((Path(extensions_dir) / "ontology").glob("*.ttl")) if extensions_dir else []:
+        codelists.parse(path, format="turtle")  # the region's own code-list concepts
     return build_kinds(shapes, codelists)
 
 
-def load_kinds(shapes_dir: str | Path, ontology_dir: str | Path) -> dict[str, Kind]:
-    """The templates of the shapes in ``shapes_dir`` (cached until a file changes)."""
-    files = sorted(Path(shapes_dir).glob("*.ttl")) + [Path(ontology_dir) / "codelists.ttl"]
+def _shape_files(shapes_dir: str, extensions_dir: str) -> list[Path]:
+    ext = sorted((Path(extensions_dir) / "shapes").glob("*.ttl")) if extensions_dir else []
+    return sorted(Path(shapes_dir).glob("*.ttl")) + ext
+
+
+def load_kinds(shapes_dir: str | Path, ontology_dir: str | Path,
+               extensions_dir: str | Path = "") -> dict[str, Kind]:
+    """The templates of the shapes in ``shapes_dir`` and, when given, of the region's
+    extensions in ``extensions_dir`` (cached until a file changes)."""
+    ext = str(extensions_dir) if extensions_dir and Path(extensions_dir).is_dir() else ""
+    files = _shape_files(str(shapes_dir), ext) + [Path(ontology_dir) / "codelists.ttl"]
+    if ext:
+        files += sorted((Path(ext) / "ontology").glob("*.ttl"))
     stamp = tuple((str(p), p.stat().st_mtime_ns) for p in files if p.exists())
-    return _cached(str(shapes_dir), str(ontology_dir), stamp)
+    return _cached(str(shapes_dir), str(ontology_dir), ext, stamp)
 
 
 # -- writing templates ---------------------------------------------------------------------
