@@ -44,6 +44,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "TAGLINE_EN": ("A regional action plan as linked open data",
                    "One line under the site name on the English home page."),
     "REGION_NAME": ("", "Name of the region the instance describes (pages, README, catalog)."),
+    "SHORT_NAME": ("", "Short name on every page (the brand, the home page heading); empty = "
+                       "REGION_NAME, else SITE_NAME_DE/_EN."),
     "LANGUAGES": ("de en", "Space-separated languages of the pages (de, en), the first is the "
                            "default when the browser asks for neither."),
     "DISTRICT_TILES": ({}, "Tile map of the districts: official code (Kreisschlüssel, 5 "
@@ -58,7 +60,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "REMOTE_AUTH": ("basic", "HTTP authentication of the remote store: basic or digest "
                              "(Virtuoso's /sparql-auth)."),
     "DATA_DIR": ("", "Directory of a fact sheet (facts.yaml and curation.yaml, the format of "
-                     "the OWL 4.0 instance); empty = none."),
+                     "the repository's first instance, graph.build); empty = none."),
     "SHEETS_DIR": ("sheets", "Directory of the instance's filled sheets (one CSV or Excel file "
                              "per kind of record, made by owl40 init); used when it exists."),
     "EXTENSIONS_DIR": ("extensions", "Directory of the region's own extensions: ontology/*.ttl "
@@ -166,7 +168,8 @@ def load_settings(overrides: dict[str, Any] | None = None,
             values[name] = _coerce(env[f"OWL40_{name}"], default)
     for name, value in (overrides or {}).items():
         if value is not None:
-            values[name.upper()] = value
+            default = SETTINGS.get(name.upper(), (None,))[0]
+            values[name.upper()] = _table(value) if isinstance(default, dict) else value
     if not values["BASE_IRI"].endswith(("/", "#")):
         values["BASE_IRI"] += "/"
     values["INSTANCE_DIR"] = str(instance)

@@ -223,7 +223,7 @@ def home() -> Response:
     row = get_store().query(stats_query()).rows
     stats = {k: int(v.value) for k, v in (row[0] if row else {}).items()}
     return render_page("pages/home.html", stats=stats, pictures=PICTURES["home"],
-                       plan_href=_plan_href(), title="OWL 4.0")
+                       plan_href=_plan_href(), title=translator(current_language())("brand"))
 
 
 def _plan_href() -> str | None:

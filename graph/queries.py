@@ -10,9 +10,10 @@ Each file starts with four comment lines, one line each, then the PREFIX lines a
     SELECT ...
 
 The header ends at the first line that is not a comment. A header line that is not of the form
-``# field@lang: text`` is an ordinary comment and ignored. Queries write IRIs minted for the
-OWL 4.0 data with the default base ``https://w3id.org/owl40/``; :func:`with_base_iri` rewrites
-them for a store built with another ``OWL40_BASE_IRI``.
+``# field@lang: text`` is an ordinary comment and ignored. A region's own question that names
+its resources declares the instance's base (``BASE <https://…/>``) and writes their IRIs
+relative to it (``<id/project/…>``); :func:`with_base_iri` sets the declaration to the base of
+the store it runs on (``OWL40_BASE_IRI``), so the question works under any base.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from pathlib import Path
 
 from graph.errors import InputError
 
-DEFAULT_BASE_IRI = "https://w3id.org/owl40/"
 LANGUAGES = ("de", "en")
 FIELDS = ("title", "description")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -112,15 +112,15 @@ def load_query_dirs(directories: list[Path]) -> list[ExampleQuery]:
     return [found[slug] for slug in sorted(found)]
 
 
-def with_base_iri(text: str, base_iri: str) -> str:
-    """``text`` with the default base ``https://w3id.org/owl40/`` replaced by ``base_iri``.
+_BASE = re.compile(r"^(\s*BASE\s*)<[^>]*>", re.IGNORECASE | re.MULTILINE)
 
-    The example queries name OWL 4.0 resources (e.g. a project in ``VALUES``) under the
-    default base; a store built with another ``OWL40_BASE_IRI`` needs them rewritten.
-    """
+
+def with_base_iri(text: str, base_iri: str) -> str:
+    """``text`` with its ``BASE`` declaration (if any) set to ``base_iri``: the relative IRIs of
+    a region's question then name the resources of the store it runs on."""
     if not base_iri.endswith(("/", "#")):
         base_iri += "/"
-    return text if base_iri == DEFAULT_BASE_IRI else text.replace(DEFAULT_BASE_IRI, base_iri)
+    return _BASE.sub(lambda m: f"{m.group(1)}<{base_iri}>", text, count=1)
 
 
 _PROLOGUE = re.compile(r"\A(?:\s+|#[^\n]*\n|(?:PREFIX\s+[^\s:]*:\s*<[^>]*>)|(?:BASE\s+<[^>]*>))*",

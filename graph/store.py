@@ -1,6 +1,6 @@
 """The triple store behind one small interface: embedded Oxigraph or any SPARQL 1.1 server.
 
-Layout: every statement lives in a named graph (ontology, code lists, shapes, the OWL 4.0
+Layout: every statement lives in a named graph (ontology, code lists, shapes, the instance's
 provenance graphs, user files). The default graph is the materialised union of the public
 named graphs (all but the shapes graph), each triple once, so a query without GRAPH sees
 each statement once however many sources state it (a union-default-graph view would repeat
@@ -35,7 +35,7 @@ from graph.namespaces import PREFIXES, SHAPES_IRI
 from graph.rdfio import FORMAT_NAMES, Progress, parse_file
 from graph.sparql import QueryResult, query_syntax_error
 
-DEFAULT_BASE_IRI = "https://w3id.org/owl40/"
+DEFAULT_BASE_IRI = "http://127.0.0.1:8040/"
 DUMP_FORMATS = ("nquads", "trig", "turtle", "jsonld", "ntriples")
 #: Above this many new triples an embedded replacement is not one transaction (see below).
 ATOMIC_LIMIT = 50_000

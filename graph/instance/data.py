@@ -1,5 +1,5 @@
 """Build an instance's data: its fact sheet (``DATA_DIR``: facts.yaml and curation.yaml, the
-format of the OWL 4.0 instance, graph.build) and its filled sheets (``SHEETS_DIR``,
+format of the repository's first instance, graph.build) and its filled sheets (``SHEETS_DIR``,
 graph.instance.sheets), the sheets checked against the shapes first (graph.instance.check).
 """
 

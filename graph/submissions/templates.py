@@ -473,7 +473,7 @@ def template_xlsx(kind: Kind, rows: Iterable[list[str]] = ()) -> bytes:
             put_text(sheet.cell(row=r, column=c), title)
     for c, column in enumerate(kind.columns, start=1):
         cell = sheet.cell(row=1, column=c)
-        cell.comment = Comment(f"{column.hints['de']}\n\n{column.hints['en']}", "OWL 4.0")
+        cell.comment = Comment(f"{column.hints['de']}\n\n{column.hints['en']}", "regio-kg")
         sheet.column_dimensions[get_column_letter(c)].width = max(14, len(column.title("de")) + 2)
         if column.codes and not column.multiple:
             words = [code.labels.get("de", code.code) if column.kind == "change" else code.code
