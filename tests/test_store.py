@@ -47,7 +47,7 @@ def triples(text: str = DATA) -> list[ox.Quad]:
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     """An empty store of each backend; 'remote-update-only' has no GSP and tiny requests."""
     if request.param == "embedded":
-        backend: Store = EmbeddedStore(tmp_path / "store")
+        backend: Store = EmbeddedStore(tmp_path / "store", base_iri=BASE)
     else:
         server: OxigraphServer = request.getfixturevalue("oxigraph_server")
         server.clear()
@@ -56,7 +56,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
         else:
             backend = RemoteStore(server.settings["SPARQL_URL"],
                                   update_url=server.settings["UPDATE_URL"],
-                                  max_request_bytes=400)
+                                  max_request_bytes=400, base_iri=BASE)
     yield backend
     backend.close()
 
