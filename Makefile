@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8040
 HOST ?= 127.0.0.1
+# The instance `make serve` loads and serves (a directory with an owl40.toml).
+INSTANCE ?= instances/owl40
 
 .PHONY: install install-test serve test lint bench clean
 
@@ -46,8 +48,8 @@ install-test: $(BIN)/python $(UI_DEPS) $(SHACL_JS_DEPS)
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q virtuoso-opensource)
 
 serve: install
-	$(BIN)/owl40 load
-	$(BIN)/owl40 serve --host $(HOST) --port $(PORT)
+	OWL40_INSTANCE_DIR=$(INSTANCE) $(BIN)/owl40 load
+	OWL40_INSTANCE_DIR=$(INSTANCE) $(BIN)/owl40 serve --host $(HOST) --port $(PORT)
 
 test: install-test
 	$(BIN)/ruff check .

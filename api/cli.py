@@ -1,4 +1,4 @@
-"""The ``owl40`` command line: load, serve, query, validate, export, check.
+"""The ``owl40`` command line: init, load, serve, query, validate, export, check, token.
 
 Exit codes: 0 ok, 1 the data does not conform / is inconsistent, 2 bad input or a store or
 load error. Messages go to stderr; results (query results, reports, exports) to stdout.
@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from api.config import load_settings
+from api.config import environment_value, load_settings
 from graph.errors import GraphError, InputError
 from graph.inputlimits import InputLimits
 from graph.rdfio import parse_file, quads_to_ntriples, to_rdflib_graph
@@ -90,33 +90,72 @@ class _ProgressBars:
 @click.pass_context
 def main(ctx: click.Context, store: str | None, base_iri: str | None, sparql_url: str | None,
          update_url: str | None, gsp_url: str | None) -> None:
-    """The OWL 4.0 action plan as a linked-open-data knowledge graph."""
+    """A regional action plan as a linked-open-data knowledge graph.
+
+    Commands work on the instance in the current directory (or OWL40_INSTANCE_DIR); 'owl40
+    init DIR --region NAME' makes a new one.
+    """
     ctx.obj = load_settings({"STORE": store, "BASE_IRI": base_iri, "SPARQL_URL": sparql_url,
                              "UPDATE_URL": update_url, "GSP_URL": gsp_url})
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--region", required=True, metavar="NAME", help="Name of the region.")
+@click.option("--base-iri", "base_iri", metavar="IRI", default="http://127.0.0.1:8040/",
+              show_default=True, help="Base of the IRIs the data mints (set the persistent one "
+              "before publishing).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv",
+              show_default=True, help="Sheets as CSV (UTF-8) or Excel.")
+@click.pass_obj
+def init(settings: Settings, directory: Path, region: str, base_iri: str, fmt: str) -> None:
+    """Make a new instance for a region in DIRECTORY: settings, empty sheets (from the
+    shapes), extension files, a README in German and English."""
+    from graph.instance.data import kinds_of
+    from graph.instance.scaffold import InstanceExists, init_instance
+
+    try:
+        written = init_instance(directory, region, kinds_of(settings), base_iri=base_iri, fmt=fmt)
+    except (InstanceExists, ValueError) as exc:
+        _fail(f"error: {exc}")
+    click.echo(f"made the instance of {region} in {directory} ({len(written)} files); next:\n"
+               f"  cd {directory}\n  (fill the sheets in sheets/, see README.md)\n"
+               "  owl40 validate\n  owl40 load\n  owl40 serve", err=True)
 
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--graph", metavar="IRI", help="Graph for the triples of FILEs "
               "(default: BASE_IRI/graph/file/<file name>).")
+@click.option("--lang", type=click.Choice(["en", "de"]), default="en", show_default=True,
+              help="Language of the sheets' validation report.")
 @click.pass_obj
-def load(settings: Settings, files: tuple[Path, ...], graph: str | None) -> None:
-    """Load the project (ontology, code lists, shapes, OWL 4.0 data), or FILEs.
+def load(settings: Settings, files: tuple[Path, ...], graph: str | None, lang: str) -> None:
+    """Load the instance (ontology, code lists, shapes, extensions, example questions, and its
+    data: fact sheet and sheets), or FILEs (with the ontology, code lists and shapes).
 
-    Everything is parsed before the store is written: a bad file changes nothing.
+    Everything is parsed, and the sheets are validated, before the store is written: a bad
+    file, or a sheet with an error, changes nothing.
     """
+    from graph.instance.check import NotConforming
+
     bars = _ProgressBars()
     with _errors(), _opened(settings) as store:
         try:
             if files:
                 report = load_files(store, files, graph=graph, progress=bars,
-                                    limits=InputLimits.from_settings(settings))
+                                    limits=InputLimits.from_settings(settings), settings=settings)
             else:
                 report = load_project(store, settings, progress=lambda label, done, total:
                                       click.echo(f"[{done}/{total}] {label}", err=True))
+        except NotConforming as exc:
+            click.echo(exc.report.text(lang), nl=False, err=True)
+            raise click.exceptions.Exit(1) from None
         finally:
             bars.close()
         release = _publish_release(store, settings)
+    for line in report.warnings:
+        click.echo(line, err=True)
     removed = f", removed {len(report.removed)} stale graphs" if report.removed else ""
     click.echo(f"loaded {report.total} triples into {len(report.graphs)} graphs"
                f"{removed} in {report.seconds:.2f} s", err=True)
@@ -165,7 +204,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int,
         _preload_jemalloc()
     # The workers build the app from the environment (api/wsgi.py): hand the resolved settings on.
     for name, value in settings.items():
-        os.environ[f"OWL40_{name}"] = str(value)
+        os.environ[f"OWL40_{name}"] = environment_value(value)
     # Workers start as new interpreters (not forks of this process), so LD_PRELOAD applies.
     multiprocessing.set_start_method("spawn", force=True)
     Granian("api.wsgi:app", address=host, port=port, interface=Interfaces.WSGI, workers=workers,
@@ -207,6 +246,18 @@ def _preload_jemalloc() -> None:
     os.environ["LD_PRELOAD"] = f"{lib} {preload}".strip()
 
 
+def _example_file(name: str, settings: Settings) -> str | None:
+    """The file of the example question ``name`` (its slug, e.g. plans-compared), if any."""
+    import re
+
+    from graph.instance.layout import query_dirs
+
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
+        return None
+    found = [d / f"{name}.rq" for d in query_dirs(settings) if (d / f"{name}.rq").is_file()]
+    return str(found[-1]) if found else None
+
+
 def _read_query(text: str, max_bytes: int) -> tuple[str, str | None]:
     """The query text and the file it came from (``.rq`` files and existing paths); a file
     longer than ``max_bytes``, not UTF-8 or holding NUL bytes is refused."""
@@ -233,13 +284,23 @@ def _read_query(text: str, max_bytes: int) -> tuple[str, str | None]:
 
 
 @main.command()
-@click.argument("query_text", metavar="QUERY|FILE.rq")
+@click.argument("query_text", metavar="QUERY|FILE.rq|EXAMPLE")
 @click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table",
               show_default=True, help="table, csv (SPARQL CSV) or json (SPARQL JSON results).")
+@click.option("--federate", "endpoints", multiple=True, metavar="URL",
+              help="Also ask this SPARQL endpoint (SERVICE; repeatable) and give all rows "
+              "together, e.g. another region's server.")
 @click.pass_obj
-def query(settings: Settings, query_text: str, fmt: str) -> None:
-    """Run a SPARQL query (text or a .rq file) against the store."""
-    sparql, source = _read_query(query_text, settings["MAX_QUERY_LENGTH"])
+def query(settings: Settings, query_text: str, fmt: str, endpoints: tuple[str, ...]) -> None:
+    """Run a SPARQL query (text, a .rq file, or the name of an example question such as
+    plans-compared) against the store."""
+    from graph.queries import federated
+
+    sparql, source = _read_query(_example_file(query_text, settings) or query_text,
+                                 settings["MAX_QUERY_LENGTH"])
+    if endpoints:
+        with _errors():
+            sparql = federated(sparql, list(endpoints))
     with _errors(), _opened(settings) as store:
         try:
             output = run_query(store, sparql, fmt=fmt)
@@ -250,23 +311,38 @@ def query(settings: Settings, query_text: str, fmt: str) -> None:
 
 
 def _background(settings: Settings) -> Any:
-    """Ontology and code lists (ontology/*.ttl) as one rdflib graph."""
-    files = sorted(Path(settings["ONTOLOGY_DIR"]).glob("*.ttl"))
-    return to_rdflib_graph([q for path in files for q in parse_file(path)])
+    """Ontology, code lists and the region's ontology extension as one rdflib graph."""
+    from graph.instance.layout import ontology_files
+
+    return to_rdflib_graph([q for path in ontology_files(settings) for q in parse_file(path)])
 
 
 def _validate(settings: Settings, data: Any) -> Any:
-    from graph.validation import load_shapes, validate
+    from graph.instance.layout import shape_files
+    from graph.validation import load_graph, validate
 
     try:
-        shapes = load_shapes(Path(settings["SHAPES_DIR"]))
+        shapes = load_graph(shape_files(settings))
     except FileNotFoundError as exc:
         _fail(f"error: {exc}")
     return validate(data, shapes=shapes, ont_graph=_background(settings))
 
 
+def _validate_sheets(settings: Settings, lang: str) -> None:
+    """The report of the instance's sheets (exit 0 fine, 1 errors, 2 no sheets)."""
+    from graph.instance.data import check_instance_sheets
+
+    with _errors():
+        _, report = check_instance_sheets(settings)
+    if report is None:
+        _fail(f"error: no FILEs given, and the instance has no sheets ({settings['SHEETS_DIR']} "
+              "does not exist); 'owl40 init DIR --region NAME' makes an instance")
+    click.echo(report.text(lang), nl=False)
+    raise click.exceptions.Exit(0 if report.conforms else 1)
+
+
 @main.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--lang", type=click.Choice(["en", "de"]), default="en", show_default=True,
               help="Language of the readable report.")
 @click.option("--turtle", is_flag=True, help="Print the report as Turtle on stdout "
@@ -276,10 +352,13 @@ def _validate(settings: Settings, data: Any) -> Any:
 @click.pass_obj
 def validate_command(settings: Settings, files: tuple[Path, ...], lang: str, turtle: bool,
                      output: Path | None) -> None:
-    """Validate FILEs against the SHACL shapes (ontology and code lists as background).
+    """Validate FILEs, or without FILEs the instance's sheets, against the SHACL shapes (core
+    and the region's extensions; ontology and code lists as background).
 
     Exit 0 when the data conforms, 1 when it does not, 2 when a file is bad.
     """
+    if not files:
+        _validate_sheets(settings, lang)
     limits = InputLimits.from_settings(settings)
     with _errors():
         data = to_rdflib_graph([q for path in files for q in parse_file(path, limits=limits)])
@@ -330,8 +409,9 @@ def check(settings: Settings) -> None:
         if not triples:
             _fail(f"error: the store holds no data graphs under {data_prefix}; "
                   "run 'owl40 load' first")
-        files = sorted(Path(settings["ONTOLOGY_DIR"]).glob("*.ttl"))
-        reasoning = check_consistency(files, quads_to_ntriples(triples))
+        from graph.instance.layout import ontology_files
+
+        reasoning = check_consistency(ontology_files(settings), quads_to_ntriples(triples))
         report = _validate(settings, to_rdflib_graph(triples))
     ok = reasoning.consistent and not reasoning.unsatisfiable_classes and report.conforms
     click.echo(f"data: {len(triples)} triples in the graphs under {data_prefix}")

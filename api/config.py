@@ -6,9 +6,15 @@ Order of precedence: defaults, then an optional TOML file (named by OWL40_CONFIG
 
 An instance's own files (settings, data, store, dumps, caches) live in its instance directory
 (``INSTANCE_DIR``, the current directory unless set); relative paths in the settings are
-resolved against it. The shipped files (ontology, code lists, shapes, example questions, the
-bundled OWL 4.0 data) come from the installed package (graph/resources.py) unless a setting
-names another directory.
+resolved against it. The shipped files (ontology, code lists, shapes, generic example
+questions) come from the installed package (graph/resources.py) unless a setting names another
+directory.
+
+A region is configuration: its names (site name and tagline per language, region name), the
+languages of its pages, the layout of its district tile map, its base IRI and publisher are
+settings of its instance, and its data (fact sheet or filled sheets), its own example questions
+and its extensions of the ontology and shapes are files of its instance directory. The
+repository's first instance is ``instances/owl40/``.
 """
 
 from __future__ import annotations
@@ -28,8 +34,24 @@ SETTINGS: dict[str, tuple[Any, str]] = {
                          "caches); relative paths in the settings are resolved against it; "
                          "empty = the current directory."),
     "STORE": ("var/store", "Directory of the embedded Oxigraph store (created when missing)."),
-    "BASE_IRI": ("https://w3id.org/owl40/",
-                 "Base of every IRI minted for the data; must end with '/'."),
+    "BASE_IRI": ("http://127.0.0.1:8040/",
+                 "Base of every IRI minted for the data; must end with '/'. Set the instance's "
+                 "persistent base (e.g. a w3id.org address) before publishing."),
+    "SITE_NAME_DE": ("Regionaler Wissensgraph", "Name of the site on the German pages."),
+    "SITE_NAME_EN": ("Regional knowledge graph", "Name of the site on the English pages."),
+    "TAGLINE_DE": ("Ein regionales Handlungskonzept als Linked Open Data",
+                   "One line under the site name on the German home page."),
+    "TAGLINE_EN": ("A regional action plan as linked open data",
+                   "One line under the site name on the English home page."),
+    "REGION_NAME": ("", "Name of the region the instance describes (pages, README, catalog)."),
+    "SHORT_NAME": ("", "Short name on every page (the brand, the home page heading); empty = "
+                       "REGION_NAME, else SITE_NAME_DE/_EN."),
+    "LANGUAGES": ("de en", "Space-separated languages of the pages (de, en), the first is the "
+                           "default when the browser asks for neither."),
+    "DISTRICT_TILES": ({}, "Tile map of the districts: official code (Kreisschlüssel, 5 "
+                           "digits) -> [column, row]; in owl40.toml a table [district_tiles], "
+                           "as a variable 'CODE=COL,ROW CODE=COL,ROW'; empty = districts in a "
+                           "row by code."),
     "SPARQL_URL": ("", "Query endpoint of a remote SPARQL 1.1 store; empty = embedded store."),
     "UPDATE_URL": ("", "Update endpoint of the remote store (defaults to SPARQL_URL)."),
     "GSP_URL": ("", "Graph Store Protocol endpoint of the remote store (optional, faster loads)."),
@@ -37,11 +59,19 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "REMOTE_PASSWORD": ("", "Password of REMOTE_USER."),
     "REMOTE_AUTH": ("basic", "HTTP authentication of the remote store: basic or digest "
                              "(Virtuoso's /sparql-auth)."),
-    "DATA_DIR": ("", "Directory of the OWL 4.0 fact files; empty = the OWL 4.0 data bundled "
-                     "with the package (the default instance)."),
+    "DATA_DIR": ("", "Directory of a fact sheet (facts.yaml and curation.yaml, the format of "
+                     "the repository's first instance, graph.build); empty = none."),
+    "SHEETS_DIR": ("sheets", "Directory of the instance's filled sheets (one CSV or Excel file "
+                             "per kind of record, made by owl40 init); used when it exists."),
+    "EXTENSIONS_DIR": ("extensions", "Directory of the region's own extensions: ontology/*.ttl "
+                                     "(imports the core ontology) and shapes/*.ttl (validated "
+                                     "together with the core shapes); used when it exists."),
+    "REGION_QUERIES_DIR": ("queries", "Directory of the region's own example questions (*.rq), "
+                                      "published beside the generic ones; used when it exists."),
     "ONTOLOGY_DIR": ("", "Directory of the ontology Turtle files; empty = the packaged ones."),
     "SHAPES_DIR": ("", "Directory of the SHACL shapes; empty = the packaged ones."),
-    "QUERIES_DIR": ("", "Directory of the example queries (*.rq); empty = the packaged ones."),
+    "QUERIES_DIR": ("", "Directory of the generic example queries (*.rq); empty = the packaged "
+                        "ones."),
     "QUERY_TIMEOUT": (30.0, "Seconds a SPARQL query may run before it is stopped."),
     "FAST_PATH_MAX": (0.5, "Seconds under which a query answered by a killable engine process "
                            "is afterwards evaluated in the web worker (same store version); "
@@ -67,8 +97,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
                           "empty = any Host header."),
     "PUBLIC_URL": ("", "Public URL of the web app, for links in VoID, DCAT, the sitemap and "
                        "the dumps; empty = BASE_IRI (w3id redirects there)."),
-    "PUBLISHER_NAME": ("OWL 4.0 knowledge graph project",
-                       "Publisher of the dataset named in VoID and the DCAT-AP.de catalog."),
+    "PUBLISHER_NAME": ("", "Publisher of the dataset named in VoID and the DCAT-AP.de catalog; "
+                           "empty = SITE_NAME_EN."),
     "PUBLISHER_URI": ("", "IRI (e.g. home page) of the publisher; empty = a local IRI."),
     "DCATDE_CONTRIBUTOR_ID": ("", "GovData contributor id (dcatde:contributorID), a name or a "
                                   "full http://dcat-ap.de/def/contributors/... IRI; empty = none."),
@@ -95,16 +125,18 @@ SETTINGS: dict[str, tuple[Any, str]] = {
 }
 
 #: Settings naming a directory: relative values are resolved against INSTANCE_DIR.
-PATH_SETTINGS = ("STORE", "DATA_DIR", "ONTOLOGY_DIR", "SHAPES_DIR", "QUERIES_DIR", "DUMPS_DIR",
-                 "CACHE_DIR", "SUBMISSIONS_DIR")
+PATH_SETTINGS = ("STORE", "DATA_DIR", "SHEETS_DIR", "EXTENSIONS_DIR", "REGION_QUERIES_DIR",
+                 "ONTOLOGY_DIR", "SHAPES_DIR", "QUERIES_DIR", "DUMPS_DIR", "CACHE_DIR",
+                 "SUBMISSIONS_DIR")
 #: Directory settings whose empty default means the files shipped with the package.
-SHIPPED_DEFAULTS = {"DATA_DIR": "owl40_data", "ONTOLOGY_DIR": "ontology", "SHAPES_DIR": "shapes",
-                    "QUERIES_DIR": "queries"}
+SHIPPED_DEFAULTS = {"ONTOLOGY_DIR": "ontology", "SHAPES_DIR": "shapes", "QUERIES_DIR": "queries"}
 #: The settings file an instance directory may hold (used when OWL40_CONFIG is not set).
 INSTANCE_CONFIG = "owl40.toml"
 
 
 def _coerce(value: Any, default: Any) -> Any:
+    if isinstance(default, dict):
+        return _table(value)
     if isinstance(default, bool):
         return str(value).lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
@@ -136,13 +168,37 @@ def load_settings(overrides: dict[str, Any] | None = None,
             values[name] = _coerce(env[f"OWL40_{name}"], default)
     for name, value in (overrides or {}).items():
         if value is not None:
-            values[name.upper()] = value
+            default = SETTINGS.get(name.upper(), (None,))[0]
+            values[name.upper()] = _table(value) if isinstance(default, dict) else value
     if not values["BASE_IRI"].endswith(("/", "#")):
         values["BASE_IRI"] += "/"
     values["INSTANCE_DIR"] = str(instance)
     for name in PATH_SETTINGS:
         if not values[name] and name in SHIPPED_DEFAULTS:
             values[name] = str(resource_dir(SHIPPED_DEFAULTS[name]))
-        else:
+        elif values[name]:
             values[name] = str(instance / Path(values[name]).expanduser())
+    values["PUBLISHER_NAME"] = values["PUBLISHER_NAME"] or values["SITE_NAME_EN"]
     return values
+
+
+def environment_value(value: Any) -> str:
+    """A resolved setting as an OWL40_* variable that :func:`load_settings` reads back."""
+    if isinstance(value, dict):
+        return " ".join(f"{k}={','.join(map(str, v if isinstance(v, list) else [v]))}"
+                        for k, v in value.items())
+    return str(value)
+
+
+def _table(value: Any) -> dict[str, Any]:
+    """A table setting from TOML (a table) or a variable ('KEY=A,B KEY=A,B')."""
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items()}
+    out: dict[str, Any] = {}
+    for item in str(value).split():
+        key, sep, rest = item.partition("=")
+        if not sep:
+            raise ValueError(f"{item!r} is not KEY=VALUE")
+        parts = [p.strip() for p in rest.split(",")]
+        out[key] = [int(p) if p.lstrip("-").isdigit() else p for p in parts]
+    return out

@@ -1,14 +1,16 @@
 """UI strings in German and English, and the choice of the page language.
 
 The language is, in this order: ``?lang=`` (the switch on every page, which also sets a
-cookie), the ``lang`` cookie, the browser's Accept-Language, then German.
+cookie), the ``lang`` cookie, the browser's Accept-Language, then the first of the instance's
+``LANGUAGES`` (German unless set). The site's name, tagline and brand are the instance's
+settings (a region is configuration).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Request
+from flask import Request, current_app, has_app_context
 
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
@@ -16,10 +18,12 @@ COOKIE = "lang"
 NAMES = {"de": "Deutsch", "en": "English"}
 
 STRINGS: dict[str, tuple[str, str]] = {  # key: (de, en)
-    "site": ("OWL 4.0 – Wissensgraph", "OWL 4.0 knowledge graph"),
-    "tagline": ("Das regionale Innovations-Handlungskonzept OWL 4.0 (OstWestfalenLippe) "
-                "als Linked Open Data", "The regional innovation action plan OWL 4.0 "
-                "(OstWestfalenLippe) as linked open data"),
+    # site, tagline and brand are the instance's (SITE_NAME_*, TAGLINE_*, SHORT_NAME); these
+    # are the fallbacks outside an app
+    "site": ("Regionaler Wissensgraph", "Regional knowledge graph"),
+    "tagline": ("Ein regionales Handlungskonzept als Linked Open Data",
+                "A regional action plan as linked open data"),
+    "brand": ("Wissensgraph", "Knowledge graph"),
     "home": ("Start", "Home"),
     "projects": ("Projekte", "Projects"),
     "organisations": ("Organisationen", "Organisations"),
@@ -65,7 +69,7 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (de, en)
                      "classification or translation by the curators"),
     "disagree": ("Die Quellen widersprechen sich; jeder Wert steht bei seiner Quelle.",
                  "The sources disagree; each value is shown with its source."),
-    "link_status": ("Verknüpfung mit OWL 4.0", "Link to OWL 4.0"),
+    "link_status": ("Verknüpfung mit dem Handlungskonzept", "Link to the action plan"),
     "unconfirmed_link": ("Nicht bestätigt: keine gelesene Quelle nennt das Projekt als Teil des "
                          "Handlungskonzepts. Es ist daher nicht als Projekt des Konzepts "
                          "(regio:partOfPlan) und keiner Phase zugeordnet.",
@@ -169,10 +173,35 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (de, en)
 }
 
 STATUS_HINT = {
-    "confirmed": ("eine Quelle nennt es als OWL-4.0-Projekt", "a source names it as an OWL 4.0 project"),
+    "confirmed": ("eine Quelle nennt es als Projekt des Handlungskonzepts",
+                  "a source names it as a project of the action plan"),
     "probable": ("wahrscheinlich, von keiner Quelle bestätigt", "probable, not confirmed by a source"),
     "candidate": ("unbestätigter Kandidat", "unconfirmed candidate"),
 }
+
+
+#: UI strings that are the instance's settings (a region is configuration): key -> setting
+#: prefix (``SITE_NAME`` -> ``SITE_NAME_DE`` / ``SITE_NAME_EN``).
+REGION_STRINGS = {"site": "SITE_NAME", "tagline": "TAGLINE"}
+
+
+def region_text(key: str, lang: str) -> str:
+    """The instance's own text for ``key`` in ``lang`` (site, tagline, brand), or ''."""
+    if not has_app_context():
+        return ""
+    config = current_app.config
+    if key == "brand":
+        return config.get("SHORT_NAME") or config.get("REGION_NAME") \
+            or config.get(f"SITE_NAME_{lang.upper()}", "")
+    prefix = REGION_STRINGS.get(key)
+    return config.get(f"{prefix}_{lang.upper()}", "") if prefix else ""
+
+
+def languages() -> tuple[str, ...]:
+    """The page languages of the instance (``LANGUAGES``; the first is the default)."""
+    wanted = current_app.config.get("LANGUAGES", "") if has_app_context() else ""
+    chosen = tuple(x for x in str(wanted).split() if x in LANGUAGES)
+    return chosen or (DEFAULT_LANGUAGE,) + tuple(x for x in LANGUAGES if x != DEFAULT_LANGUAGE)
 
 
 def translator(lang: str) -> Callable[[str], str]:
@@ -180,6 +209,9 @@ def translator(lang: str) -> Callable[[str], str]:
     index = LANGUAGES.index(lang) if lang in LANGUAGES else 0
 
     def t(key: str) -> str:
+        own = region_text(key, LANGUAGES[index]) if key in ("site", "tagline", "brand") else ""
+        if own:
+            return own
         pair = STRINGS.get(key)
         return pair[index] if pair else key
 
@@ -188,14 +220,15 @@ def translator(lang: str) -> Callable[[str], str]:
 
 def pick_language(request: Request) -> tuple[str, bool]:
     """The page language and whether it came from ``?lang=`` (then a cookie is set)."""
+    offered = languages()
     asked = request.args.get("lang", "")
-    if asked in LANGUAGES:
+    if asked in offered:
         return asked, True
     cookie = request.cookies.get(COOKIE, "")
-    if cookie in LANGUAGES:
+    if cookie in offered:
         return cookie, False
-    best = request.accept_languages.best_match(LANGUAGES)
-    return (best or DEFAULT_LANGUAGE), False
+    best = request.accept_languages.best_match(offered)
+    return (best or offered[0]), False
 
 
 # -- the metadata pages (dataset, catalog, downloads, releases, ontology, shapes, model) -------

@@ -64,7 +64,9 @@ JSON = Format("json", "application/json", "json")
 LISTING_FORMATS = (HTML, JSON)
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org protocol)
 VIZ = {"network": (viz.network, svg.network_svg), "timeline": (viz.timeline, svg.timeline_svg),
-       "districts": (viz.districts, svg.districts_svg), "themes": (viz.themes, svg.themes_svg),
+       "districts": (viz.districts, lambda found, unknown, lang, href: svg.districts_svg(
+           found, unknown, lang, href, tiles=current_app.config.get("DISTRICT_TILES") or {})),
+       "themes": (viz.themes, svg.themes_svg),
        "funding": (viz.funding, svg.funding_svg)}
 
 

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from api.app import get_store
 from api.formats import RDF
-from api.i18n import COOKIE, LANGUAGES, NAMES, STRINGS, pick_language, translator
+from api.i18n import COOKIE, NAMES, STRINGS, languages, pick_language, translator
 from api.pagesections import sections
 from api.pageview import CODE_PROPERTIES, Links, Page, Val, group_refs
 from graph.describe import Description, GraphDescription, linked_info
@@ -193,7 +193,7 @@ def render_page(template: str, *, status: int = 200, **context: Any) -> Response
     lang, from_query = pick_language(request)
     args = {k: v for k, v in request.args.items() if k != "lang"}
     switch = [(code, NAMES[code], f"{request.path}?{urlencode({**args, 'lang': code})}")
-              for code in LANGUAGES]
+              for code in languages()]
     html = render_template(template, lang=lang, t=translator(lang), switch=switch, root=root(),
                            endpoint=request.endpoint, ref_groups=group_refs, **context)
     response = Response(html, status, mimetype="text/html")

@@ -155,7 +155,7 @@ def _too_large(exc: Any) -> Any:
 def openapi() -> Response:
     from api.submissions_openapi import openapi_document
 
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(current_app.config.get("SITE_NAME_EN") or "Knowledge graph"))
 
 
 @bp.get("/api/templates")

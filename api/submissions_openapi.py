@@ -28,7 +28,7 @@ def _ok(description: str, schema: dict | None = None, media: str = "application/
                     "content": {media: {"schema": schema or {"type": "object"}}}}}
 
 
-def openapi_document() -> dict[str, Any]:
+def openapi_document(site: str = "Knowledge graph") -> dict[str, Any]:
     """The OpenAPI 3.1 description of /api/templates, /api/submissions and /api/reports."""
     upload_types = {t: {"schema": {"type": "string", "contentMediaType": t}} for t in (
         "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -39,7 +39,7 @@ def openapi_document() -> dict[str, Any]:
                        "kind": {"type": "string"}, "organisation": {"type": "string"}}}}
     return {
         "openapi": "3.1.0",
-        "info": {"title": "OWL 4.0 partner submissions", "version": "1.0.0",
+        "info": {"title": f"{site}: partner submissions", "version": "1.0.0",
                  "description": "Partner organisations submit filled templates (CSV, Excel) or "
                                 "RDF; every upload is stored, then validated against the shapes "
                                 "in the context of the published graph, and gets a report in "

@@ -16,9 +16,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory
 
 from api.config import PROJECT_DIR
+from api.i18n import region_text, translator
 from graph.examples import example_iri, example_text
+from graph.instance.layout import query_dirs
 from graph.namespaces import PREFIXES
-from graph.queries import load_queries
+from graph.queries import load_query_dirs
 
 bp = Blueprint("ui", __name__, static_folder="static/ui", static_url_path="/ui/static")
 
@@ -49,9 +51,9 @@ LIMIT 25
 
 TEXT: dict[str, dict[str, str]] = {
     "de": {
-        "title": "SPARQL-Abfrage – OWL 4.0 – Wissensgraph",
+        "title": "SPARQL-Abfrage – {site}",
         "heading": "SPARQL-Abfrage",
-        "intro": "Abfragen an den OWL-4.0-Wissensgraphen (SPARQL 1.1). Wählen Sie ein Beispiel "
+        "intro": "Abfragen an „{site}“ (SPARQL 1.1). Wählen Sie ein Beispiel "
                  "oder schreiben Sie eine eigene Abfrage; Strg+Enter führt sie aus.",
         "examples": "Beispielabfragen",
         "examples_hint": "Klick lädt die Abfrage in den Editor und führt sie aus.",
@@ -80,9 +82,9 @@ TEXT: dict[str, dict[str, str]] = {
         "error_at": "Zeile {line}, Spalte {column}",
     },
     "en": {
-        "title": "SPARQL query – OWL 4.0 knowledge graph",
+        "title": "SPARQL query – {site}",
         "heading": "SPARQL query",
-        "intro": "Query the OWL 4.0 knowledge graph (SPARQL 1.1). Pick an example or write your "
+        "intro": "Query the {site} (SPARQL 1.1). Pick an example or write your "
                  "own query; Ctrl+Enter runs it.",
         "examples": "Example queries",
         "examples_hint": "A click loads the query into the editor and runs it.",
@@ -136,13 +138,17 @@ def ui_language() -> str:
     return request.accept_languages.best_match(LANGUAGES, default="en") or "en"
 
 
-def _examples(queries_dir: Path, base_iri: str) -> list[dict[str, Any]]:
-    """The example queries as the page needs them (none when the directory is missing)."""
-    if not queries_dir.is_dir():
-        return []
+def _examples(queries_dirs: list[Path], base_iri: str) -> list[dict[str, Any]]:
+    """The example queries (generic and the region's own) as the page needs them."""
     return [{"slug": q.slug, "iri": example_iri(base_iri, q.slug), "title": q.title,
              "description": q.description, "query": example_text(q, base_iri)}
-            for q in load_queries(queries_dir)]
+            for q in load_query_dirs(queries_dirs)]
+
+
+def _text(lang: str) -> dict[str, str]:
+    """The page's texts, the site's name (the instance's SITE_NAME_DE/_EN) filled in."""
+    site = region_text("site", lang) or translator(lang)("site")
+    return {k: v.replace("{site}", site) for k, v in TEXT[lang].items()}
 
 
 def _language_links() -> dict[str, str]:
@@ -165,13 +171,13 @@ def render_ui(query: str | None = None) -> Response:
         "prefixes": PREFIXES,
         "defaultQuery": prefix_lines + "\n" + DEFAULT_QUERY_BODY,
         "query": query,
-        "examples": _examples(Path(cfg["QUERIES_DIR"]), cfg["BASE_IRI"]),
-        "text": TEXT[lang],
-        "otherTab": TEXT["en" if lang == "de" else "de"]["tab"],
+        "examples": _examples(query_dirs(cfg), cfg["BASE_IRI"]),
+        "text": _text(lang),
+        "otherTab": _text("en" if lang == "de" else "de")["tab"],
         "baseIri": cfg["BASE_IRI"],
         "root": f"{request.script_root}/",
     }
-    html = render_template("ui/index.html", lang=lang, text=TEXT[lang], config=page_config,
+    html = render_template("ui/index.html", lang=lang, text=page_config["text"], config=page_config,
                            package=package, languages=_language_links(),
                            examples=page_config["examples"])
     response = Response(html, mimetype="text/html")

@@ -1,1 +1,1 @@
-"""Domain layer of the OWL 4.0 knowledge graph: build, store, query, validate (no Flask)."""
+"""Domain layer of the regional knowledge graph: build, store, query, validate (no Flask)."""

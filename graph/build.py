@@ -1,4 +1,5 @@
-"""Build the OWL 4.0 graph from the project's fact files (data/owl40/facts.yaml + curation.yaml).
+"""Build a graph from a fact sheet (facts.yaml + curation.yaml; the format of the instance
+instances/owl40, whose sheet is data/owl40/).
 
 Every triple lands in a provenance named graph (graph.emit.Emitter; docs/model.md explains the
 choice). Nothing is invented: facts come from facts.yaml, interpretations from curation.yaml.
@@ -48,7 +49,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 
 def build_owl40(data_dir: Path, base_iri: str) -> BuildResult:
-    """Build the whole OWL 4.0 dataset from ``data_dir`` with IRIs under ``base_iri``."""
+    """Build the whole dataset of the fact sheet in ``data_dir`` with IRIs under ``base_iri``."""
     from graph import buildcounts, buildplan, buildprojects, buildthemes
 
     facts = read_yaml(Path(data_dir) / "facts.yaml")
@@ -70,6 +71,8 @@ class Builder:
         self.e, self.f, self.c = e, facts, cur
         self.counts: dict[str, int] = {}
         self.plan = e.iri("action-plan", cur["action_plan"]["slug"])
+        #: the plan's short name in labels ("Link of … to <name>"), from the curation
+        self.plan_name = cur["action_plan"].get("short_name") or cur["action_plan"]["slug"]
         self.fact_sheet = e.iri("fact-sheet", cur["fact_sheet"]["slug"])
         self.projects = {p["id"]: p for p in facts["projects"]}
         self.orgs = {o["id"]: o for o in facts["organisations"]}

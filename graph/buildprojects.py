@@ -92,9 +92,9 @@ def plan_link(b: Builder, p: dict[str, Any], node: NamedNode, rec: Block, lb: Bl
     if p.get("link_to_owl40"):
         b.e.put(link, REGIO.linkNote, text(p["link_to_owl40"]["value"], "en"), lb)
     b.e.curated(link, REGIO.linkStatus, code("link-status", status))
-    b.e.curated(link, RDFS.label, text(f"Verknüpfung von „{p['title']}“ mit OWL 4.0 "
+    b.e.curated(link, RDFS.label, text(f"Verknüpfung von „{p['title']}“ mit {b.plan_name} "
                                        f"({STATUS_DE[status]})", "de"))
-    b.e.curated(link, RDFS.label, text(f"Link of “{p['title']}” to OWL 4.0 ({status})", "en"))
+    b.e.curated(link, RDFS.label, text(f"Link of “{p['title']}” to {b.plan_name} ({status})", "en"))
     phase = b.e.iri("phase", p["phase"]) if p.get("phase") else None
     if status == "confirmed":
         b.e.put(node, REGIO.partOfPlan, b.plan, lb)

@@ -17,10 +17,11 @@ from graph.build import Builder, code
 from graph.emit import slugify, text
 from graph.namespaces import RDF, RDFS, REGIO, SKOS
 
+#: Labels of the two schemes; {plan} is the plan's short name (curation.yaml).
 SCHEME_LABELS = {
-    "themes": {"de": "Themen des Handlungskonzepts OWL 4.0", "en": "Themes of the OWL 4.0 action plan"},
-    "keywords": {"de": "Schlagwörter der Projekte von OWL 4.0",
-                 "en": "Keywords of the OWL 4.0 projects"},
+    "themes": {"de": "Themen des Handlungskonzepts {plan}", "en": "Themes of the {plan} action plan"},
+    "keywords": {"de": "Schlagwörter der Projekte von {plan}",
+                 "en": "Keywords of the {plan} projects"},
 }
 
 
@@ -35,7 +36,7 @@ def build(b: Builder) -> None:
     keyword_scheme = b.e.iri("theme-scheme", f"{b.c['action_plan']['slug']}-keywords")
     for scheme, which in ((b.theme_scheme, "themes"), (keyword_scheme, "keywords")):
         b.e.curated(scheme, RDF.type, REGIO.ThemeScheme)
-        for lang, label in SCHEME_LABELS[which].items():
+        for lang, label in ((k, v.format(plan=b.plan_name)) for k, v in SCHEME_LABELS[which].items()):
             b.e.curated(scheme, RDFS.label, text(label, lang))
             b.e.curated(scheme, SKOS.prefLabel, text(label, lang))
         b.e.curated(b.plan, REGIO.hasThemeScheme, scheme)
@@ -71,7 +72,7 @@ def plan_themes(b: Builder) -> dict[str, set[str]]:
                     "application-field" if tid in app_fields else "programme-theme")
         if t.get("phase"):
             b.e.put(b.e.iri("phase", t["phase"]), REGIO.hasTheme, node, blk)
-    # programme.basis: the plan builds on it's OWL's competences in these two fields
+    # programme.basis: the plan builds on the competences of the cluster it names in these two fields
     basis = b.block("programme/basis")
     for tid, names in b.c["cluster_fields"].items():
         node = b.e.iri("theme", tid)

@@ -10,9 +10,10 @@ Each file starts with four comment lines, one line each, then the PREFIX lines a
     SELECT ...
 
 The header ends at the first line that is not a comment. A header line that is not of the form
-``# field@lang: text`` is an ordinary comment and ignored. Queries write IRIs minted for the
-OWL 4.0 data with the default base ``https://w3id.org/owl40/``; :func:`with_base_iri` rewrites
-them for a store built with another ``OWL40_BASE_IRI``.
+``# field@lang: text`` is an ordinary comment and ignored. A region's own question that names
+its resources declares the instance's base (``BASE <https://…/>``) and writes their IRIs
+relative to it (``<id/project/…>``); :func:`with_base_iri` sets the declaration to the base of
+the store it runs on (``OWL40_BASE_IRI``), so the question works under any base.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from pathlib import Path
 
 from graph.errors import InputError
 
-DEFAULT_BASE_IRI = "https://w3id.org/owl40/"
 LANGUAGES = ("de", "en")
 FIELDS = ("title", "description")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -102,12 +102,77 @@ def load_queries(queries_dir: Path) -> list[ExampleQuery]:
     return [read_query(path) for path in sorted(queries_dir.glob("*.rq"))]
 
 
-def with_base_iri(text: str, base_iri: str) -> str:
-    """``text`` with the default base ``https://w3id.org/owl40/`` replaced by ``base_iri``.
+def load_query_dirs(directories: list[Path]) -> list[ExampleQuery]:
+    """The example queries of several directories, sorted by slug; a later directory's query
+    replaces an earlier one of the same slug (a region's own question over a generic one)."""
+    found: dict[str, ExampleQuery] = {}
+    for directory in directories:
+        for query in load_queries(directory):
+            found[query.slug] = query
+    return [found[slug] for slug in sorted(found)]
 
-    The example queries name OWL 4.0 resources (e.g. a project in ``VALUES``) under the
-    default base; a store built with another ``OWL40_BASE_IRI`` needs them rewritten.
-    """
+
+_BASE = re.compile(r"^(\s*BASE\s*)<[^>]*>", re.IGNORECASE | re.MULTILINE)
+
+
+def with_base_iri(text: str, base_iri: str) -> str:
+    """``text`` with its ``BASE`` declaration (if any) set to ``base_iri``: the relative IRIs of
+    a region's question then name the resources of the store it runs on."""
     if not base_iri.endswith(("/", "#")):
         base_iri += "/"
-    return text if base_iri == DEFAULT_BASE_IRI else text.replace(DEFAULT_BASE_IRI, base_iri)
+    return _BASE.sub(lambda m: f"{m.group(1)}<{base_iri}>", text, count=1)
+
+
+_PROLOGUE = re.compile(r"\A(?:\s+|#[^\n]*\n|(?:PREFIX\s+[^\s:]*:\s*<[^>]*>)|(?:BASE\s+<[^>]*>))*",
+                       re.IGNORECASE)
+_MODIFIERS = re.compile(r"\b(ORDER\s+BY|LIMIT|OFFSET)\b", re.IGNORECASE)
+
+
+def federated(text: str, endpoints: list[str]) -> str:
+    """The SELECT query ``text`` asked of this store and of each of ``endpoints`` at once
+    (SPARQL 1.1 Federated Query: ``SERVICE``), their rows together.
+
+    The prologue (comments, PREFIX, BASE) stays on top; the query without its ORDER BY,
+    LIMIT and OFFSET runs as a subquery here and inside ``SERVICE <endpoint>`` for each
+    endpoint; the order applies to all rows. The endpoint this query is sent to must allow
+    the others (``SERVICE_ALLOWLIST``). An aggregate (COUNT per plan) is computed per store:
+    rows of the same plan from two stores stay two rows.
+    """
+    prologue = _PROLOGUE.match(text)
+    head, body = text[:prologue.end()], text[prologue.end():].strip()
+    if not re.match(r"SELECT\b", body, re.IGNORECASE):
+        raise InputError("only a SELECT query can be federated", source="query")
+    tail_start = body.rfind("}") + 1
+    modifiers = _MODIFIERS.search(body, tail_start)
+    order = ""
+    if modifiers:
+        order, body = body[modifiers.start():].strip(), body[:modifiers.start()].rstrip()
+    parts = [f"  {{ {body} }}"] + [f"  UNION {{ SERVICE <{e}> {{ {body} }} }}" for e in endpoints]
+    columns = " ".join(f"?{v}" for v in projected(body)) or "*"
+    return (head + f"SELECT {columns} WHERE {{\n" + "\n".join(parts) + "\n}\n" + order
+            + ("\n" if order else ""))
+
+
+def projected(select: str) -> list[str]:
+    """The variables a SELECT query projects, in order (``?v`` and ``(… AS ?v)``); empty for
+    ``SELECT *``."""
+    match = re.match(r"SELECT\s+(?:DISTINCT\s+|REDUCED\s+)?", select, re.IGNORECASE)
+    names: list[str] = []
+    depth, i = 0, match.end() if match else 0
+    while i < len(select):
+        char = select[i]
+        if depth == 0 and re.match(r"(WHERE\b|\{)", select[i:], re.IGNORECASE):
+            break
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char in "?$":
+            name = re.match(r"[?$](\w+)", select[i:])
+            if name and (depth == 0 or re.search(r"\bAS\s*$", select[:i], re.IGNORECASE)):
+                names.append(name[1])
+            if name:
+                i += len(name[0])
+                continue
+        i += 1
+    return names

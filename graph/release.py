@@ -30,7 +30,7 @@ from graph.store import PRIVATE_GRAPHS, Store
 #: The licence of data, ontology and shapes: CC BY 4.0 from the DCAT-AP.de licence list.
 LICENSE = "http://dcat-ap.de/def/licenses/cc-by/4.0"
 LICENSE_DEED = "https://creativecommons.org/licenses/by/4.0/"
-DEFAULT_PUBLISHER = "OWL 4.0 knowledge graph project"
+DEFAULT_PUBLISHER = "Regional knowledge graph"
 _CANON = ox.CanonicalizationAlgorithm.UNSTABLE
 _OWL = Vocab(OWL.iri, "versionInfo versionIRI")
 
@@ -110,7 +110,7 @@ class Release:
     issued: str = ""
     modified: str = ""
     notes: str = ""
-    base_iri: str = "https://w3id.org/owl40/"
+    base_iri: str = "http://127.0.0.1:8040/"
     publisher_name: str = DEFAULT_PUBLISHER
     publisher_uri: str = ""
     contributor_id: str = ""

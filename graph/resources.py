@@ -1,8 +1,8 @@
-"""Where the files the platform ships are: the ontology and code lists, the SHACL shapes, the
-generic example questions, and the data of the bundled default instance (OWL 4.0).
+"""Where the files the platform ships are: the ontology and code lists, the SHACL shapes and the
+generic example questions.
 
 In a source checkout they are the repository's top-level directories (``ontology/``,
-``shapes/``, ``queries/``, ``data/owl40/``). In an installed wheel they are package data under
+``shapes/``, ``queries/``). In an installed wheel they are package data under
 ``graph/share/`` (``pyproject.toml`` maps each directory there), found through
 :mod:`importlib.resources`, so ``owl40`` works from any directory. An instance's own files
 (settings, data, store, dumps) never live here: see ``INSTANCE_DIR`` in ``api/config.py``.
@@ -19,7 +19,6 @@ SHIPPED = {
     "ontology": "ontology",
     "shapes": "shapes",
     "queries": "queries",
-    "owl40_data": "data/owl40",
 }
 
 

@@ -1,6 +1,6 @@
 """The triple store behind one small interface: embedded Oxigraph or any SPARQL 1.1 server.
 
-Layout: every statement lives in a named graph (ontology, code lists, shapes, the OWL 4.0
+Layout: every statement lives in a named graph (ontology, code lists, shapes, the instance's
 provenance graphs, user files). The default graph is the materialised union of the public
 named graphs (all but the shapes graph), each triple once, so a query without GRAPH sees
 each statement once however many sources state it (a union-default-graph view would repeat
@@ -30,12 +30,12 @@ import requests
 
 from graph.errors import InputError, StoreError
 from graph.inputlimits import InputLimits
-from graph.namespaces import ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
+from graph.instance.layout import CODELISTS_GRAPH as CODELISTS_GRAPH  # re-exported
+from graph.namespaces import PREFIXES, SHAPES_IRI
 from graph.rdfio import FORMAT_NAMES, Progress, parse_file
 from graph.sparql import QueryResult, query_syntax_error
 
-CODELISTS_GRAPH = "https://w3id.org/regio-kg/code"
-DEFAULT_BASE_IRI = "https://w3id.org/owl40/"
+DEFAULT_BASE_IRI = "http://127.0.0.1:8040/"
 DUMP_FORMATS = ("nquads", "trig", "turtle", "jsonld", "ntriples")
 #: Above this many new triples an embedded replacement is not one transaction (see below).
 ATOMIC_LIMIT = 50_000
@@ -80,6 +80,7 @@ class LoadReport:
     graphs: dict[str, int] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # what the data's validation warns about
 
     @property
     def total(self) -> int:
@@ -551,63 +552,72 @@ def open_store(settings: Mapping[str, Any]) -> Store:
     return EmbeddedStore(settings["STORE"], base_iri=base_iri)
 
 
+def background_quads(settings: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """What an instance always loads besides its data: the core ontology, the code lists, the
+    shapes (core and the region's extensions), the region's ontology extension, and the example
+    questions (generic and the region's own, as SHACL executables, see graph.examples)."""
+    from graph.examples import EXAMPLES_GRAPH, examples_quads
+    from graph.instance.layout import background_graphs, query_dirs
+    from graph.queries import load_query_dirs
+
+    graphs: dict[str, list[Any]] = {
+        graph: [q for path in files for q in parse_file(path)]
+        for graph, files in background_graphs(settings).items()}
+    directories = query_dirs(settings)
+    if directories:
+        # the example queries, published as data (public: part of the default-graph union)
+        graphs[settings["BASE_IRI"] + EXAMPLES_GRAPH] = examples_quads(
+            load_query_dirs(directories), settings["BASE_IRI"])
+    return graphs
+
+
 def load_project(store: Store, settings: Mapping[str, Any], *,
                  progress: Progress | None = None) -> LoadReport:
-    """Load ontology, code lists, shapes, the example queries (``QUERIES_DIR``, as SHACL
-    executables, see graph.examples) and the built OWL 4.0 data, replacing earlier loads.
+    """Load the instance: the background (:func:`background_quads`) and its data, built from
+    its fact sheet (``DATA_DIR``) and its filled sheets (``SHEETS_DIR``), replacing earlier loads.
 
-    Stale data graphs (under ``BASE_IRI + 'graph/'``, not produced by this build, and not a
-    user file graph under ``graph/file/`` or a published partner submission under
-    ``graph/submission/``) are removed in the same write.
+    Everything is built and the sheets are validated before the store is touched: sheets that
+    do not conform raise :class:`graph.instance.check.NotConforming` (with the report) and
+    nothing is written. Stale data graphs (under ``BASE_IRI + 'graph/'``, not produced by this
+    build, and not a user file graph under ``graph/file/`` or a published partner submission
+    under ``graph/submission/``) are removed in the same write.
     """
-    from graph.build import build_owl40
-    from graph.examples import EXAMPLES_GRAPH, examples_quads
-    from graph.queries import load_queries
+    from graph.instance.data import build_instance
 
     started = time.perf_counter()
     step = progress or (lambda label, done, total: None)
-    onto_dir, shapes_dir = Path(settings["ONTOLOGY_DIR"]), Path(settings["SHAPES_DIR"])
-    ontology_files = sorted(p for p in onto_dir.glob("*.ttl") if p.name != "codelists.ttl")
-    codelists = [onto_dir / "codelists.ttl"] if (onto_dir / "codelists.ttl").exists() else []
-    graphs: dict[str, list[Any]] = {
-        ONTOLOGY_IRI: [q for p in ontology_files for q in parse_file(p)],
-        CODELISTS_GRAPH: [q for p in codelists for q in parse_file(p)],
-        SHAPES_IRI: [q for p in sorted(shapes_dir.glob("*.ttl")) for q in parse_file(p)],
-    }
-    queries_dir = settings.get("QUERIES_DIR")
-    if queries_dir and Path(queries_dir).is_dir():
-        # the example queries, published as data (public: part of the default-graph union)
-        graphs[settings["BASE_IRI"] + EXAMPLES_GRAPH] = examples_quads(
-            load_queries(Path(queries_dir)), settings["BASE_IRI"])
-    step("parsed ontology, code lists, shapes", 1, 3)
-    build = build_owl40(Path(settings["DATA_DIR"]), settings["BASE_IRI"])
+    graphs = background_quads(settings)
+    step("parsed ontology, code lists, shapes, extensions, example questions", 1, 3)
+    build = build_instance(settings)
     for g in build.graphs:
         graphs.setdefault(g, [])
     for quad in build.quads:
         graphs.setdefault(quad.graph_name.value, []).append(quad)
-    step("built the OWL 4.0 data", 2, 3)
+    step(f"built the data ({build.summary})", 2, 3)
     data_prefix = settings["BASE_IRI"] + "graph/"
     kept = (data_prefix + "file/", data_prefix + "submission/")  # user files, published submissions
     stale = [g for g in store.graph_names() if g.startswith(data_prefix)
              and not g.startswith(kept) and g not in graphs]
     written = store.replace_graphs(graphs, drop=stale)
     step("written", 3, 3)
-    return LoadReport(written, stale, time.perf_counter() - started)
+    return LoadReport(written, stale, time.perf_counter() - started, build.warnings)
 
 
 def load_files(store: Store, paths: Iterable[str | Path], *, graph: str | None = None,
-               progress: Progress | None = None,
-               limits: InputLimits | None = None) -> LoadReport:
+               progress: Progress | None = None, limits: InputLimits | None = None,
+               settings: Mapping[str, Any] | None = None) -> LoadReport:
     """Load user files, all or nothing: every file is parsed before anything is written.
 
     Triples go to ``graph`` or to ``BASE_IRI + 'graph/file/' + slug(file stem)``; quads of
     N-Quads/TriG keep their named graph. Each target graph is replaced by what the files
-    give it, so loading the same files again changes nothing.
+    give it, so loading the same files again changes nothing. With ``settings``, the
+    instance's background (ontology, code lists, shapes, extensions, example questions) is
+    (re)loaded in the same write, so the files' terms are labelled and validated.
     """
     from graph.rdfio import file_slug
 
     started = time.perf_counter()
-    graphs: dict[str, list[ox.Quad]] = {}
+    graphs: dict[str, list[ox.Quad]] = dict(background_quads(settings)) if settings else {}
     for path in paths:
         default = graph or f"{store.base_iri}graph/file/{file_slug(path)}"
         for quad in parse_file(path, progress=progress, limits=limits):

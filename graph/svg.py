@@ -7,7 +7,7 @@ Every piece of text and every attribute value goes through :func:`esc`, so a lab
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from xml.sax.saxutils import escape
 
 from graph.viz import District, Grant, Item, Span
@@ -27,7 +27,7 @@ TEXT = {
            "no_district": "Organisationen ohne angegebenen Kreis: {n}",
            "themes": "Projekte je Thema",
            "themes_sub": "Die Themen des Handlungskonzepts mit den Projekten, die die Kuratoren "
-                         "ihnen zuordnen; in Klammern: davon bestätigte Projekte von OWL 4.0",
+                         "ihnen zuordnen; in Klammern: davon bestätigte Projekte des Handlungskonzepts",
            "keywords": "Projekte je Schlagwort",
            "keywords_sub": "Die Schlagwörter der Projekte, wie die Kuratoren sie lesen (ein "
                            "Schlagwort ist kein Thema); in Klammern: davon bestätigte Projekte",
@@ -50,7 +50,7 @@ TEXT = {
            "no_district": "Organisations without a stated district: {n}",
            "themes": "Projects per theme",
            "themes_sub": "The themes of the action plan with the projects the curators place "
-                         "under them; in brackets: of them confirmed OWL 4.0 projects",
+                         "under them; in brackets: of them confirmed projects of the action plan",
            "keywords": "Projects per keyword",
            "keywords_sub": "The projects' keywords as the curators read them (a keyword is not "
                            "a theme); in brackets: of them confirmed projects",
@@ -63,10 +63,6 @@ TEXT = {
            "about": "about", "over": "over", "almost": "almost", "up-to": "up to",
            "exact": "exactly"},
 }
-#: Tile positions (column, row) of OWL's districts by Kreisschlüssel: a schematic map with the
-#: districts' approximate relative positions (north at the top), not their borders.
-TILES = {"05770": (1, 0), "05711": (0, 1), "05758": (1, 1), "05754": (0, 2), "05766": (1, 2),
-         "05774": (1, 3), "05762": (2, 3)}
 STYLE = ("text{font-family:sans-serif;font-size:12px;fill:#222}.t{font-size:16px;"
          "font-weight:bold}.s{fill:#555}.e{stroke:#6b8fb5;stroke-opacity:.45;fill:none}"
          ".n{fill:#1f5f99}.u{fill:#fff;stroke:#1f5f99;stroke-dasharray:2 1.5}.o{fill:#c0602b}"
@@ -255,11 +251,21 @@ def _wrap(words: list[str], width: int) -> list[str]:
     return lines
 
 
-def districts_svg(found: list[District], unknown: int, lang: str, href: Href) -> str:
-    """A tile map of the districts coloured and labelled by their number of partners."""
+def _tile(d: District, tiles: Mapping[str, Sequence[int]]) -> tuple[int, int] | None:
+    """The (column, row) the instance's tile map (DISTRICT_TILES) gives a district, by its
+    official code or its identifier."""
+    spot = tiles.get(d.code) or tiles.get(d.iri.rstrip("/").rsplit("/", 1)[-1])
+    return (int(spot[0]), int(spot[1])) if spot and len(spot) == 2 else None
+
+
+def districts_svg(found: list[District], unknown: int, lang: str, href: Href, *,
+                  tiles: Mapping[str, Sequence[int]] | None = None) -> str:
+    """A tile map of the districts coloured and labelled by their number of partners; the
+    positions are the instance's (``tiles``: a schematic map with the districts' approximate
+    relative positions, north at the top, not their borders), the others follow in rows."""
     t = TEXT[lang]
     tile_w, tile_h, gap, left, top = 170, 96, 8, 16, 70
-    placed = {d.iri: TILES[d.code] for d in found if d.code in TILES}
+    placed = {d.iri: spot for d in found if (spot := _tile(d, tiles or {})) is not None}
     extra_row = 1 + max((r for _, r in placed.values()), default=-1)
     for n, d in enumerate(d for d in found if d.iri not in placed):
         placed[d.iri] = (n % 3, extra_row + n // 3)

@@ -19,6 +19,7 @@ Choices (see also shapes/common.ttl):
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -175,7 +176,7 @@ def validate(data: rdflib.Graph | Path | Iterable[Path], *,
             data_graph, shacl_graph=shapes_graph, ont_graph=ont_graph, inference="none",
             abort_on_first=False, allow_infos=True, allow_warnings=True, meta_shacl=False,
             advanced=False, debug=False)
-    results = [_read_result(report_graph, node)
+    results = [_read_result(report_graph, node, shapes_graph)
                for node in report_graph.subjects(rdflib.RDF.type, SH.ValidationResult)]
     results.sort(key=_sort_key)
     conforms = not any(r.severity == "Violation" for r in results)
@@ -197,10 +198,26 @@ def _as_graph(data: rdflib.Graph | Path | Iterable[Path]) -> rdflib.Graph:
     return load_graph(data)
 
 
-def _read_result(report: rdflib.Graph, node: rdflib.term.Node) -> ValidationResult:
+def _message_language(text: str, templates: list[rdflib.Literal]) -> str | None:
+    """The language of a message pySHACL filled in from a tagged template (it drops the tag
+    when it substitutes ``{?var}``/``{$var}``), found by matching the templates."""
+    for template in templates:
+        parts = re.split(r"\{[?$]\w+\}", str(template))
+        if len(parts) > 1 and re.fullmatch(".*?".join(map(re.escape, parts)), text, flags=re.S):
+            return template.language
+    return None
+
+
+def _read_result(report: rdflib.Graph, node: rdflib.term.Node,
+                 shapes: rdflib.Graph | None = None) -> ValidationResult:
     messages = {"de": "", "en": "", None: ""}
+    constraint = report.value(node, SH.sourceConstraint)
+    templates = [m for m in shapes.objects(constraint, SH.message)
+                 if isinstance(m, rdflib.Literal) and m.language] if shapes and constraint else []
     for m in report.objects(node, SH.resultMessage):
         lang = m.language if isinstance(m, rdflib.Literal) else None
+        if lang is None and templates:
+            lang = _message_language(str(m), templates)
         key = lang if lang in ("de", "en") else None
         messages[key] = messages[key] or str(m)
     fallback = messages[None] or messages["en"] or messages["de"]

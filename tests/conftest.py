@@ -1,7 +1,13 @@
-"""Shared fixtures: settings with a temporary store, the real OWL 4.0 build, a loaded store."""
+"""Shared fixtures: settings with a temporary store, the real OWL 4.0 build, a loaded store.
+
+The suite runs against the repository's first instance, instances/owl40/ (its owl40.toml):
+settings name it (``INSTANCE_DIR``), and OWL40_INSTANCE_DIR names it for the apps and servers
+the tests start. A test of another instance names that one.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,12 +17,16 @@ from graph.build import BuildResult, build_owl40
 
 BASE = "https://w3id.org/owl40/"
 DATA_DIR = PROJECT_DIR / "data" / "owl40"
+#: The OWL 4.0 instance directory (settings, data, region questions).
+OWL40_INSTANCE = str(PROJECT_DIR / "instances" / "owl40")
+os.environ.setdefault("OWL40_INSTANCE_DIR", OWL40_INSTANCE)
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> dict:
-    """Settings resolved from defaults only, with a fresh on-disk store under tmp_path."""
-    return load_settings({"STORE": str(tmp_path / "store"), "DUMPS_DIR": str(tmp_path / "dumps"),
+    """Settings of the OWL 4.0 instance, with a fresh on-disk store under tmp_path."""
+    return load_settings({"INSTANCE_DIR": OWL40_INSTANCE, "STORE": str(tmp_path / "store"),
+                          "DUMPS_DIR": str(tmp_path / "dumps"),
                           "CACHE_DIR": str(tmp_path / "cache")}, environ={})
 
 
@@ -48,3 +58,4 @@ def memory_store(owl40_build: BuildResult):
 
 from tests.servers import oxigraph_server  # noqa: E402,F401  (session fixture: live Oxigraph server)
 from tests.virtuoso import virtuoso_server  # noqa: E402,F401  (session fixture: live Virtuoso 7)
+from tests.wheelkit import wheel  # noqa: E402,F401  (session fixture: the built wheel)

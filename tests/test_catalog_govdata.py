@@ -1,8 +1,10 @@
 """The /catalog that Open.NRW and GovData harvest, validated against GovData's own DCAT-AP.de 2.0
-SHACL profile (issue 13 §7): the DCAT-AP 2.1.1 shapes it builds on, GovData's German
-additions, messages and deprecations ("DCAT-AP.de 2.0 - Spezifikation"), and its conventions
-("Spezifikation + Konventionen"), with the controlled vocabularies the profile imports merged
-into the data as GovData's validator does. Vendored in tests/data/dcat-ap-de/ (README there).
+SHACL profile (issue 13 §7), for the OWL 4.0 instance and for instances made by ``owl40 init``
+(a fresh one, and the invented example region instances/beispiel/): the DCAT-AP 2.1.1
+shapes it builds on, GovData's German additions, messages and deprecations ("DCAT-AP.de 2.0 -
+Spezifikation"), and its conventions ("Spezifikation + Konventionen"), with the controlled
+vocabularies the profile imports merged into the data as GovData's validator does. Vendored
+in tests/data/dcat-ap-de/ (README there).
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from pyshacl import validate
 from rdflib.namespace import SH
 
 from api.app import create_app
+from api.config import PROJECT_DIR, load_settings
+from graph.instance.kinds import ORDER
+from graph.instance.scaffold import init_instance
+from graph.store import load_project, open_store
 from tests.stores import loaded_settings
 
 PROFILE = Path(__file__).parent / "data" / "dcat-ap-de"
@@ -61,6 +67,38 @@ def default_catalog(tmp_path_factory: pytest.TempPathFactory) -> rdflib.Graph:
 @pytest.fixture(scope="module")
 def contributor_catalog(tmp_path_factory: pytest.TempPathFactory) -> rdflib.Graph:
     return catalog(tmp_path_factory.mktemp("catalog-contributor"), DCATDE_CONTRIBUTOR_ID=CONTRIBUTOR)
+
+
+def instance_catalog(instance: Path, directory: Path, **settings: str) -> rdflib.Graph:
+    """/catalog of another instance, loaded into a store under ``directory``."""
+    resolved = load_settings({"INSTANCE_DIR": str(instance), "STORE": str(directory / "store"),
+                              "DUMPS_DIR": str(directory / "dumps"),
+                              "CACHE_DIR": str(directory / "cache"), **settings}, environ={})
+    store = open_store(resolved)
+    try:
+        load_project(store, resolved)
+    finally:
+        store.close()
+    response = create_app(resolved).test_client().get("/catalog")
+    assert response.status_code == 200
+    return rdflib.Graph().parse(data=response.data, format="xml")
+
+
+@pytest.fixture(scope="module", params=["fresh", "example"])
+def init_catalog(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> rdflib.Graph:
+    """The catalog of an instance made by ``owl40 init``: fresh (empty sheets), or the example
+    region (made by init and filled), with a contributor id."""
+    from graph.instance.data import kinds_of
+
+    work = tmp_path_factory.mktemp(f"catalog-{request.param}")
+    if request.param == "fresh":
+        instance = work / "instance"
+        defaults = load_settings({"INSTANCE_DIR": str(work)}, environ={})
+        init_instance(instance, "Musterland", kinds_of(defaults), base_iri="https://example.org/musterland/")
+        assert sorted(p.stem for p in (instance / "sheets").glob("*.csv")) == sorted(ORDER)
+    else:
+        instance = PROJECT_DIR / "instances" / "beispiel"
+    return instance_catalog(instance, work, DCATDE_CONTRIBUTOR_ID=CONTRIBUTOR)
 
 
 def results(data: rdflib.Graph, vocabularies: rdflib.Graph, profile: list[str]) -> dict[str, list[str]]:
@@ -110,3 +148,12 @@ def test_the_profile_reports_what_govdata_would_refuse(contributor_catalog, voca
     broken.remove((None, DCT.license, None))
     found = "\n".join(results(broken, vocabularies, CONVENTIONS)["Violation"])
     assert "dct:format" in found and "dct:title" in found and "dct:license" in found, found
+
+
+def test_the_catalog_of_an_instance_made_by_init_meets_the_conventions(init_catalog, vocabularies):
+    """§7: an instance made by ``owl40 init`` is harvestable as it comes (the catalog names
+    the instance's own plan when its sheets give one)."""
+    found = results(init_catalog, vocabularies, CONVENTIONS)
+    assert found["Violation"] == [], "\n".join(found["Violation"])
+    titles = {str(t) for t in init_catalog.objects(None, DCT["title"])}
+    assert not any("OWL 4.0" in t for t in titles), titles

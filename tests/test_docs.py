@@ -27,3 +27,35 @@ def test_readme_has_exactly_two_setup_commands_and_ci_calls_the_test_one():
     ci = (PROJECT_DIR / ".ci" / "run").read_text(encoding="utf-8")
     commands = [line for line in ci.splitlines() if line and not line.startswith(("#", "set ", "cd "))]
     assert commands == ["make test"]
+
+
+def test_the_generated_docs_are_current():
+    """docs/model-diagram.svg (the ontology's class diagram) and docs/sheets.md (the input
+    format of an instance) are generated; a change of ontology or shapes regenerates them."""
+    from graph.diagram import diagram
+    from graph.instance.kinds import instance_kinds
+    from graph.instance.scaffold import sheets_document
+
+    docs = PROJECT_DIR / "docs"
+    svg = diagram([PROJECT_DIR / "ontology" / "regio.ttl"],
+                  title="regio ontology: classes and object properties")
+    assert svg == (docs / "model-diagram.svg").read_text(encoding="utf-8"), \
+        "run: python -m graph.diagram ontology/regio.ttl > docs/model-diagram.svg"
+    kinds = instance_kinds(sorted((PROJECT_DIR / "shapes").glob("*.ttl")),
+                           PROJECT_DIR / "ontology" / "codelists.ttl")
+    assert sheets_document(kinds) == (docs / "sheets.md").read_text(encoding="utf-8"), \
+        "run: python -m graph.instance.scaffold > docs/sheets.md"
+
+
+def test_the_diagram_shows_every_class_of_the_ontology():
+    import rdflib
+
+    from graph.diagram import read_model
+
+    graph = rdflib.Graph().parse(PROJECT_DIR / "ontology" / "regio.ttl")
+    classes, edges = read_model(graph)
+    svg = (PROJECT_DIR / "docs" / "model-diagram.svg").read_text(encoding="utf-8")
+    assert {"ActionPlan", "Project", "PlanLink", "Participation", "Funding", "District"} <= set(classes)
+    assert all(f">{c}</text>" in svg for c in classes)
+    assert any(e.source == "Project" and e.target == "PlanLink" and e.label == "hasPlanLink"
+               for e in edges)

@@ -17,6 +17,7 @@ from api.app import create_app
 from api.config import load_settings
 from graph.dumps import DUMPS, changelog, current_release, read_releases
 from graph.store import load_files, load_project, open_store
+from tests.conftest import OWL40_INSTANCE
 
 BASE = "https://w3id.org/owl40/"
 REGIO = "https://w3id.org/regio-kg/ontology#"
@@ -40,7 +41,8 @@ CHANGED = f"""@prefix regio: <{REGIO}> .
 
 @pytest.fixture
 def settings(tmp_path: Path) -> dict[str, Any]:
-    return load_settings({"STORE": str(tmp_path / "store"), "DUMPS_DIR": str(tmp_path / "dumps"),
+    return load_settings({"INSTANCE_DIR": OWL40_INSTANCE, "STORE": str(tmp_path / "store"),
+                          "DUMPS_DIR": str(tmp_path / "dumps"),
                           "CACHE_DIR": str(tmp_path / "cache")}, environ={})
 
 

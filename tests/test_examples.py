@@ -22,12 +22,15 @@ from api.config import PROJECT_DIR, load_settings
 from graph.errors import InputError
 from graph.examples import example_iri, examples_quads, query_form
 from graph.namespaces import PREFIXES
-from graph.queries import load_queries
+from graph.queries import load_query_dirs
 from graph.store import EmbeddedStore, load_project
+from tests.conftest import OWL40_INSTANCE
 from tests.stores import loaded_settings
 
 BASE = "https://w3id.org/owl40/"
-QUERY_FILES = sorted((PROJECT_DIR / "queries").glob("*.rq"))
+#: the generic questions and the OWL 4.0 instance's own (published together on its server)
+QUERY_DIRS = [PROJECT_DIR / "queries", PROJECT_DIR / "instances" / "owl40" / "queries"]
+QUERY_FILES = sorted((p for d in QUERY_DIRS for p in d.glob("*.rq")), key=lambda p: p.stem)
 HEADER = re.compile(r"^#\s*(title|description)@(de|en)\s*:\s*(.+?)\s*$")
 SH = PREFIXES["sh"]
 EXAMPLES_GRAPH = f"{BASE}graph/examples"
@@ -76,7 +79,7 @@ def quads_store(quads: list) -> Store:
 # -- the quads -----------------------------------------------------------------------------
 
 def test_one_executable_per_query_file_with_both_titles() -> None:
-    rows = example_rows(quads_store(examples_quads(load_queries(PROJECT_DIR / "queries"), BASE)),
+    rows = example_rows(quads_store(examples_quads(load_query_dirs(QUERY_DIRS), BASE)),
                         EXAMPLES_GRAPH)
     assert sorted(rows) == [p.stem for p in QUERY_FILES] and len(rows) >= 10
     for path in QUERY_FILES:
@@ -98,7 +101,7 @@ def test_one_executable_per_query_file_with_both_titles() -> None:
 
 
 def test_published_queries_run_on_the_data(memory_store: Store) -> None:
-    rows = example_rows(quads_store(examples_quads(load_queries(PROJECT_DIR / "queries"), BASE)),
+    rows = example_rows(quads_store(examples_quads(load_query_dirs(QUERY_DIRS), BASE)),
                         EXAMPLES_GRAPH)
     assert len(rows) == len(QUERY_FILES)
     for slug, row in rows.items():
@@ -108,18 +111,19 @@ def test_published_queries_run_on_the_data(memory_store: Store) -> None:
 
 def test_other_base_iri_is_rewritten_everywhere() -> None:
     other = "https://example.org/kg/"
-    quads = examples_quads(load_queries(PROJECT_DIR / "queries"), other)
+    quads = examples_quads(load_query_dirs(QUERY_DIRS), other)
     assert {q.graph_name.value for q in quads} == {f"{other}graph/examples"}
     rows = example_rows(quads_store(quads), f"{other}graph/examples")
     assert len(rows) == len(QUERY_FILES)
     assert all(row["iri"].startswith(f"{other}id/example/") for row in rows.values())
     texts = [row[f"{SH}select"][0] for row in rows.values()]
     assert not any(BASE in text for text in texts)
-    assert any(f"{other}id/" in text for text in texts)  # some examples name a resource
+    # the questions that name resources do so relative to the base they declare
+    assert any(f"BASE <{other}>" in text for text in texts)
 
 
 def test_endpoint_becomes_schema_target_and_prefixes_are_declared() -> None:
-    queries = load_queries(PROJECT_DIR / "queries")[:2]
+    queries = load_query_dirs(QUERY_DIRS)[:2]
     store = quads_store(examples_quads(queries, BASE, endpoint="https://example.org/sparql"))
     targets = {s["t"].value for s in store.query(
         "SELECT ?t WHERE { GRAPH ?g { ?e <https://schema.org/target> ?t } }")}
@@ -149,7 +153,7 @@ def test_an_update_is_no_example() -> None:
 # -- loading -----------------------------------------------------------------------------
 
 def test_load_project_publishes_the_examples_in_the_default_graph(tmp_path: Path) -> None:
-    settings = load_settings({"STORE": str(tmp_path / "store")}, environ={})
+    settings = load_settings({"INSTANCE_DIR": OWL40_INSTANCE, "STORE": str(tmp_path / "store")}, environ={})
     store = EmbeddedStore(settings["STORE"])
     try:
         report = load_project(store, settings)
@@ -213,7 +217,8 @@ def test_the_endpoint_publishes_every_example_and_each_one_answers(endpoint: str
     assert sorted(b["example"]["value"].rsplit("/", 1)[-1] for b in bindings) == \
         [p.stem for p in QUERY_FILES]
     for b in bindings:
-        head = headers(PROJECT_DIR / "queries" / (b["example"]["value"].rsplit("/", 1)[-1] + ".rq"))
+        slug = b["example"]["value"].rsplit("/", 1)[-1]
+        head = headers(next(p for p in QUERY_FILES if p.stem == slug))
         assert (b["titleDe"]["value"], b["titleEn"]["value"]) == \
             (head[("title", "de")], head[("title", "en")])
         status, answer = sparql(endpoint, b["query"]["value"])

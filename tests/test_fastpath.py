@@ -12,6 +12,7 @@ from api.app import create_app
 from api.config import load_settings
 from graph.engine import QueryEngine, QueryJob
 from graph.store import load_project, open_store
+from tests.conftest import OWL40_INSTANCE
 
 PROJECTS = ("PREFIX regio: <https://w3id.org/regio-kg/ontology#> "
             "SELECT ?p WHERE { ?p a regio:Project } ORDER BY ?p")
@@ -25,7 +26,7 @@ JSON = "application/sparql-results+json"
 @pytest.fixture()
 def store_dir(tmp_path) -> str:
     path = str(tmp_path / "store")
-    settings = load_settings({"STORE": path}, environ={})
+    settings = load_settings({"INSTANCE_DIR": OWL40_INSTANCE, "STORE": path}, environ={})
     store = open_store(settings)
     load_project(store, settings)
     store.close()

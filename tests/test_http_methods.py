@@ -9,6 +9,7 @@ import pytest
 from api.app import create_app
 from api.config import load_settings
 from graph.store import load_project, open_store
+from tests.conftest import OWL40_INSTANCE
 
 SAMPLE = {"kind": "project", "slug": "smart-country-side", "path": "source/s-nw-2016",
           "list": "role", "code": "lead", "file": "owl40.nq.gz", "name": "yasgui.min.js",
@@ -18,7 +19,8 @@ SAMPLE = {"kind": "project", "slug": "smart-country-side", "path": "source/s-nw-
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory):
     base = tmp_path_factory.mktemp("methods")
-    overrides = {"STORE": str(base / "store"), "DUMPS_DIR": str(base / "dumps"),
+    overrides = {"INSTANCE_DIR": OWL40_INSTANCE, "STORE": str(base / "store"),
+                 "DUMPS_DIR": str(base / "dumps"),
                  "CACHE_DIR": str(base / "cache")}
     settings = load_settings(overrides, environ={})
     store = open_store(settings)

@@ -19,6 +19,7 @@ import requests
 from api.config import load_settings
 from bench.servers import tree
 from graph.store import load_project, open_store
+from tests.conftest import OWL40_INSTANCE
 from tests.sheetcheck import FACTS
 
 N_PROJECTS = len(FACTS["projects"])  # every project of the fact sheet
@@ -46,7 +47,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module", params=["granian", "gunicorn"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     store_dir = str(tmp_path_factory.mktemp("prod") / "store")
-    settings = load_settings({"STORE": store_dir}, environ={})
+    settings = load_settings({"INSTANCE_DIR": OWL40_INSTANCE, "STORE": store_dir}, environ={})
     store = open_store(settings)
     load_project(store, settings)
     store.close()

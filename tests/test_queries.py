@@ -20,12 +20,15 @@ from graph.build import build_owl40, default_graph_quads
 from graph.emit import slugify
 from graph.errors import InputError
 from graph.namespaces import PREFIXES
-from graph.queries import ExampleQuery, load_queries, read_query, with_base_iri
+from graph.queries import ExampleQuery, load_queries, load_query_dirs, read_query, with_base_iri
 from tests.conftest import BASE, DATA_DIR
 from tests.sheetcheck import sources_at
 
-QUERIES_DIR = PROJECT_DIR / "queries"
-QUERY_FILES = sorted(QUERIES_DIR.glob("*.rq"))
+QUERIES_DIR = PROJECT_DIR / "queries"  # the generic questions
+OWL40_QUERIES_DIR = PROJECT_DIR / "instances" / "owl40" / "queries"  # the OWL 4.0 instance's own
+QUERY_FILES = sorted([*QUERIES_DIR.glob("*.rq"), *OWL40_QUERIES_DIR.glob("*.rq")],
+                     key=lambda p: p.stem)
+QUERY_PATHS = {p.stem: p for p in QUERY_FILES}
 FACTS = yaml.safe_load((DATA_DIR / "facts.yaml").read_text(encoding="utf-8"))
 CUR = yaml.safe_load((DATA_DIR / "curation.yaml").read_text(encoding="utf-8"))
 PROJECTS = {p["id"]: p for p in FACTS["projects"]}
@@ -37,12 +40,15 @@ SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 KEYS = {
     "co-partnership-network": ("orgA", "orgB"),
     "events-timeline": ("event",),
+    "funding-by-plan": ("plan", "currency"),
     "funding-per-phase-and-programme": ("phase", "level", "programme"),
     "key-figures": ("count",),
     "network-brokers": ("organisation",),
     "organisations-per-project": ("project",),
     "partners-by-district": ("district",),
+    "partner-types-by-plan": ("plan", "type"),
     "partners-by-organisation-type": ("type",),
+    "plans-compared": ("plan",),
     "project-link-status": ("project",),
     "project-partners": ("organisation",),
     "project-timeline": ("project",),
@@ -53,12 +59,13 @@ KEYS = {
     "sources-of-a-fact": ("graph", "source"),
     "sources-per-project": ("project",),
     "theme-hierarchy": ("theme",),
+    "themes-by-plan": ("plan", "theme"),
 }
 
 
 def run(store: Store, slug: str, text: str | None = None) -> list[dict[str, str]]:
     """Rows of the query ``slug`` as {variable: lexical value}; unbound variables are absent."""
-    res = store.query(text or (QUERIES_DIR / f"{slug}.rq").read_text(encoding="utf-8"))
+    res = store.query(text or QUERY_PATHS[slug].read_text(encoding="utf-8"))
     names = [v.value for v in res.variables]
     return [{n: t.value for n, t in zip(names, sol, strict=True) if t is not None} for sol in res]
 
@@ -171,8 +178,10 @@ def test_query_answers_with_one_row_per_key(memory_store, path: Path):
 
 
 def test_load_queries_reads_every_file():
-    queries = load_queries(QUERIES_DIR)
+    queries = load_query_dirs([QUERIES_DIR, OWL40_QUERIES_DIR])
     assert [q.slug for q in queries] == [p.stem for p in QUERY_FILES]
+    assert [q.slug for q in load_queries(OWL40_QUERIES_DIR)] == ["project-partners",
+                                                                  "sources-of-a-fact"]
     q = next(q for q in queries if q.slug == "projects-per-theme")
     assert isinstance(q, ExampleQuery) and q.path == QUERIES_DIR / "projects-per-theme.rq"
     assert q.title == {"en": "Projects per theme", "de": "Projekte je Thema"}
@@ -215,11 +224,14 @@ def test_parameter_queries_follow_a_configured_base_iri():
     store = Store()
     store.extend(build.quads + default_graph_quads(build.quads))
     for slug in ("project-partners", "sources-of-a-fact"):
-        text = (QUERIES_DIR / f"{slug}.rq").read_text(encoding="utf-8")
-        assert BASE in text and run(store, slug) == []
+        text = QUERY_PATHS[slug].read_text(encoding="utf-8")
+        assert f"BASE <{BASE}>" in text and run(store, slug) == []
         rows = run(store, slug, with_base_iri(text, other))
         assert rows and all(BASE not in v for r in rows for v in r.values())
-    assert with_base_iri("<https://w3id.org/owl40/id/x>", "http://h/kg") == "<http://h/kg/id/x>"
+    assert with_base_iri("BASE <https://w3id.org/owl40/>\nSELECT * { <id/x> ?p ?o }", "http://h/kg") \
+        == "BASE <http://h/kg/>\nSELECT * { <id/x> ?p ?o }"
+    assert with_base_iri("SELECT * { <http://a/id/x> ?p ?o }", "http://h/") == \
+        "SELECT * { <http://a/id/x> ?p ?o }"  # no BASE: nothing to set
 
 
 # -- the answers --------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from werkzeug.serving import make_server
 from api.app import create_app
 from api.config import load_settings
 from graph.store import load_project, open_store
+from tests.conftest import OWL40_INSTANCE
 from tests.sheetcheck import FACTS
 
 N_PROJECTS = len(FACTS["projects"])  # every project of the fact sheet
@@ -36,7 +37,7 @@ HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 @pytest.fixture(scope="module")
 def store_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = str(tmp_path_factory.mktemp("sparql") / "store")
-    settings = load_settings({"STORE": path}, environ={})
+    settings = load_settings({"INSTANCE_DIR": OWL40_INSTANCE, "STORE": path}, environ={})
     store = open_store(settings)
     load_project(store, settings)
     store.close()

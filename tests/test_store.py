@@ -22,6 +22,7 @@ from graph.store import (
     load_project,
     open_store,
 )
+from tests.conftest import OWL40_INSTANCE
 from tests.servers import OxigraphServer
 
 BASE = "https://w3id.org/owl40/"
@@ -46,7 +47,7 @@ def triples(text: str = DATA) -> list[ox.Quad]:
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     """An empty store of each backend; 'remote-update-only' has no GSP and tiny requests."""
     if request.param == "embedded":
-        backend: Store = EmbeddedStore(tmp_path / "store")
+        backend: Store = EmbeddedStore(tmp_path / "store", base_iri=BASE)
     else:
         server: OxigraphServer = request.getfixturevalue("oxigraph_server")
         server.clear()
@@ -55,7 +56,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
         else:
             backend = RemoteStore(server.settings["SPARQL_URL"],
                                   update_url=server.settings["UPDATE_URL"],
-                                  max_request_bytes=400)
+                                  max_request_bytes=400, base_iri=BASE)
     yield backend
     backend.close()
 
@@ -212,7 +213,7 @@ def test_load_files_keeps_the_graphs_of_quad_formats(store: Store, tmp_path: Pat
 def project_copy(tmp_path: Path) -> dict:
     """Settings reading a snapshot of ontology/, shapes/ and data/owl40/ (stable while the
     real directories are being edited)."""
-    settings = load_settings(environ={})
+    settings = load_settings({"INSTANCE_DIR": OWL40_INSTANCE}, environ={})
     for key in ("ONTOLOGY_DIR", "SHAPES_DIR", "DATA_DIR"):
         settings[key] = str(shutil.copytree(settings[key], tmp_path / key.lower()))
     return settings

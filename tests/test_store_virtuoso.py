@@ -10,6 +10,7 @@ import pytest
 from api.config import load_settings
 from graph.errors import StoreError
 from graph.store import RemoteStore, open_store
+from tests.conftest import OWL40_INSTANCE
 from tests.virtuoso import VirtuosoServer
 
 pytestmark = pytest.mark.live
@@ -24,7 +25,7 @@ def server(virtuoso_server: VirtuosoServer) -> VirtuosoServer:
 
 
 def test_credentials_from_the_settings_allow_updates(server: VirtuosoServer) -> None:
-    store = open_store(load_settings(server.settings, environ={}))
+    store = open_store(load_settings({"INSTANCE_DIR": OWL40_INSTANCE, **server.settings}, environ={}))
     try:
         store._update(UPDATE)
         assert store.count(G) == 2

@@ -12,6 +12,7 @@ from api.app import STORE_KEY, create_app
 from api.config import load_settings
 from graph.store import load_files, load_project, open_store
 from graph.viz import year_fraction
+from tests.conftest import OWL40_INSTANCE
 
 BASE = "https://w3id.org/owl40/"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -36,7 +37,7 @@ NAMES = ("network", "timeline", "districts", "themes", "funding")
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory):
     directory = tmp_path_factory.mktemp("viz")
-    settings = load_settings({"STORE": str(directory / "store"),
+    settings = load_settings({"INSTANCE_DIR": OWL40_INSTANCE, "STORE": str(directory / "store"),
                               "DUMPS_DIR": str(directory / "dumps"),
                               "CACHE_DIR": str(directory / "cache")}, environ={})
     store = open_store(settings)

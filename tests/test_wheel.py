@@ -1,7 +1,8 @@
 """The package as a user gets it (issue 13 §1): the wheel built from a copy of the checkout,
 installed into a fresh virtual environment in a temporary directory, and run from another
-directory: ``owl40 load`` builds the bundled OWL 4.0 instance into that directory, ``owl40
-serve`` answers the home page, a resource page, the query UI and endpoint, the ontology.
+directory: ``owl40 load`` in a copy of the OWL 4.0 instance (instances/owl40/, with its fact
+sheet) builds it into that directory, ``owl40 serve`` answers the home page, a resource page,
+the query UI and endpoint, the ontology. The wheel holds no instance's data.
 """
 
 from __future__ import annotations
@@ -23,71 +24,33 @@ import requests
 from api.config import PROJECT_DIR
 from graph.resources import SHIPPED, SHIPPED_DOCS
 from tests.servers import free_port
+from tests.wheelkit import clean_env, run
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 BASE = "https://w3id.org/owl40/"
-#: Top-level directories of the checkout that a build does not need (and that may be large).
-NOT_BUILT = {".git", ".venv", "var", "build", "dist", "tests", "bench", ".pytest_cache",
-             ".ruff_cache"}
-
-
-def _ignore(directory: str, names: list[str]) -> set[str]:
-    """copytree filter: the sources, without caches, and of the npm packages only YASGUI."""
-    path = Path(directory)
-    ignored = {n for n in names if n == "__pycache__" or n.endswith(".egg-info")}
-    if path == PROJECT_DIR:
-        ignored |= NOT_BUILT & set(names)
-    if path.name == "node_modules":
-        ignored |= {n for n in names if n != "@zazuko"}
-    elif path.name == "@zazuko":
-        ignored |= {n for n in names if n != "yasgui"}
-    elif "node_modules" in names and path != PROJECT_DIR / "tools" / "ui":
-        ignored.add("node_modules")
-    return ignored
-
-
-def _clean_env() -> dict[str, str]:
-    """The environment without this checkout or the test venv on the import path, and
-    without OWL40_* settings: the installed command must find everything by itself."""
-    drop = {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"}
-    return {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("OWL40_")}
-
-
-def _run(cmd: list[str], *, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(cmd, cwd=cwd, env=_clean_env(), capture_output=True, text=True,
-                          timeout=timeout, check=False)
-    assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return done
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel, built by pip from a copy of the checkout (a stale build/ cannot leak in)."""
-    if not (PROJECT_DIR / "tools" / "ui" / "node_modules" / "@zazuko" / "yasgui").is_dir():
-        pytest.fail("YASGUI is not installed: run 'make install-test' (npm ci --prefix tools/ui)")
-    work = tmp_path_factory.mktemp("wheel")
-    source = Path(shutil.copytree(PROJECT_DIR, work / "src", ignore=_ignore, symlinks=True))
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"),
-          str(source)], cwd=work)
-    (built,) = (work / "dist").glob("owl40_kg-*.whl")
-    return built
 
 
 @pytest.fixture(scope="module")
 def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with the wheel and its dependencies (from the package index); its bin/."""
     venv = tmp_path_factory.mktemp("venv") / "env"
-    _run([sys.executable, "-m", "venv", str(venv)], cwd=venv.parent)
-    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], cwd=venv.parent)
+    run([sys.executable, "-m", "venv", str(venv)], cwd=venv.parent)
+    run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], cwd=venv.parent)
     return venv / "bin"
 
 
 @pytest.fixture(scope="module")
 def instance(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An instance directory (not the checkout) where ``owl40 load`` has run."""
-    directory = tmp_path_factory.mktemp("instance")
-    done = _run([str(installed / "owl40"), "load"], cwd=directory)
+    """A copy of the OWL 4.0 instance (not the checkout) where ``owl40 load`` has run."""
+    root = tmp_path_factory.mktemp("instances")
+    directory = shutil.copytree(PROJECT_DIR / "instances" / "owl40", root / "instances" / "owl40",
+                                ignore=shutil.ignore_patterns("var"))
+    data = PROJECT_DIR / "instances" / "owl40" / "owl40.toml"
+    if "../../data/owl40" in data.read_text(encoding="utf-8"):  # the fact sheet beside it
+        shutil.copytree(PROJECT_DIR / "data" / "owl40", root / "data" / "owl40")
+    directory = Path(directory)
+    done = run([str(installed / "owl40"), "load"], cwd=directory)
     assert "loaded" in done.stderr
     return directory
 
@@ -98,7 +61,7 @@ def served(installed: Path, instance: Path) -> Iterator[str]:
     port = free_port()
     log = open(instance / "serve.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen([str(installed / "owl40"), "serve", "--port", str(port)],
-                            cwd=instance, env=_clean_env(), stdout=log, stderr=subprocess.STDOUT,
+                            cwd=instance, env=clean_env(), stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -149,9 +112,10 @@ def test_the_installed_package_finds_its_files_in_site_packages(installed: Path,
     code = ("import graph, api.ui, json; from api.config import load_settings; "
             "s = load_settings(environ={}); "
             "print(json.dumps([graph.__file__, str(api.ui.YASGUI_DIR), s['ONTOLOGY_DIR'], "
-            "s['SHAPES_DIR'], s['QUERIES_DIR'], s['DATA_DIR'], s['STORE']]))")
-    done = _run([str(installed / "python"), "-c", code], cwd=tmp_path)
-    graph_file, yasgui, *shipped, store = json.loads(done.stdout)
+            "s['SHAPES_DIR'], s['QUERIES_DIR'], s['STORE'], s['DATA_DIR']]))")
+    done = run([str(installed / "python"), "-c", code], cwd=tmp_path)
+    graph_file, yasgui, *shipped, store, data = json.loads(done.stdout)
+    assert data == ""  # no instance data in the package
     site = Path(graph_file).parent.parent
     assert "site-packages" in site.parts and PROJECT_DIR not in Path(graph_file).parents
     assert all(Path(p).is_relative_to(site) for p in (yasgui, *shipped))

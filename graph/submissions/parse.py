@@ -190,6 +190,7 @@ _SLUG_OK = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
 _URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 TRUE_WORDS = ("ja", "yes", "true", "wahr", "1", "x")
 FALSE_WORDS = ("nein", "no", "false", "falsch", "0")
@@ -263,6 +264,9 @@ def cell_values(column: Column, text: str, base_iri: str) -> tuple[list[ox.Term]
             values.append(to_date(part))
         elif column.kind == "decimal":
             values.append(to_decimal(part))
+        elif column.kind == "integer":
+            values.append(ox.Literal(part, datatype=XSD.integer) if _INTEGER.match(part)
+                          else ox.Literal(part))
         elif column.kind == "boolean":
             word = part.casefold()
             values.append(ox.Literal("true" if word in TRUE_WORDS else "false", datatype=XSD.boolean)

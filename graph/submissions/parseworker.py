@@ -146,23 +146,23 @@ def read_xlsx(path: str, max_unpacked: int) -> list[list]:
         raise Refused(400, f"not a valid Excel (.xlsx) file: {exc}") from None
     import openpyxl
 
-    try:  # a file object: openpyxl would judge a path by its extension
-        book = openpyxl.load_workbook(open(path, "rb"), read_only=True,  # noqa: SIM115
-                                      data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for broken or hostile files
-        raise Refused(400, f"the Excel file cannot be read: {type(exc).__name__}: {exc}") from None
-    try:
-        sheet = book.worksheets[0]
-        rows = []
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            texts = [_cell_text(v) for v in cells]
-            while texts and not texts[-1].strip():
-                texts.pop()
-            if texts and not texts[0].startswith("#"):
-                rows.append([number, texts])
-        return rows
-    finally:
-        book.close()
+    with open(path, "rb") as fh:  # a file object: openpyxl would judge a path by its extension
+        try:
+            book = openpyxl.load_workbook(fh, read_only=True, data_only=False)
+        except Exception as exc:  # openpyxl raises many kinds for broken or hostile files
+            raise Refused(400, f"the Excel file cannot be read: {type(exc).__name__}: {exc}") from None
+        try:
+            sheet = book.worksheets[0]
+            rows = []
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                texts = [_cell_text(v) for v in cells]
+                while texts and not texts[-1].strip():
+                    texts.pop()
+                if texts and not texts[0].startswith("#"):
+                    rows.append([number, texts])
+            return rows
+        finally:
+            book.close()
 
 
 def read_rdf(job: dict) -> str:

@@ -342,7 +342,8 @@ def report_triples(report_iri: str, submission_iri: str, findings: list[Finding]
         out += [ox.Triple(report, sh("result"), node),
                 ox.Triple(node, RDF.type, sh("ValidationResult")),
                 ox.Triple(node, sh("resultSeverity"), sh(f.severity))]
-        rule = f.constraint or f.shape or f"{REGIOSUB_IRI}{f.code}"
+        rule = f.constraint or f.shape or (f.component if f.code is None else None) \
+            or f"{REGIOSUB_IRI}{f.code}"
         out.append(ox.Triple(node, sub("rule"), ox.NamedNode(rule)))
         if f.code is None:
             if f.focus:

@@ -62,6 +62,7 @@ class Config:
     max_bytes: int
     limits: ParseLimits
     validators: int = 0
+    extensions_dir: str = ""  # the region's extensions (shapes and ontology), if any
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Config:
@@ -74,7 +75,8 @@ class Config:
                                max_seconds=float(settings["SUBMISSION_PARSE_SECONDS"]),
                                max_blank_nodes=int(settings["INPUT_MAX_BLANK_NODES"]),
                                max_depth=int(settings["INPUT_MAX_DEPTH"])),
-            validators=int(settings.get("SUBMISSION_VALIDATORS", 0)))
+            validators=int(settings.get("SUBMISSION_VALIDATORS", 0)),
+            extensions_dir=settings.get("EXTENSIONS_DIR") or "")
 
 
 @dataclass
@@ -99,7 +101,8 @@ class SubmissionService:
     # -- templates -------------------------------------------------------------------------
     @property
     def kinds(self) -> dict[str, tpl.Kind]:
-        return tpl.load_kinds(self.config.shapes_dir, self.config.ontology_dir)
+        return tpl.load_kinds(self.config.shapes_dir, self.config.ontology_dir,
+                              self.config.extensions_dir)
 
     def kind(self, name: str) -> tpl.Kind:
         kind = self.kinds.get(name)
@@ -166,7 +169,8 @@ class SubmissionService:
 
     def check(self, sub: Submission, *, exclude_graph: str | None = None) -> Checked:
         changes = self.read(sub)
-        bg = background(self.config.shapes_dir, self.config.ontology_dir)
+        bg = background(self.config.shapes_dir, self.config.ontology_dir,
+                        self.config.extensions_dir)
         outcome = validate_changes(self.store, changes, self.config.base_iri, bg,
                                    exclude_graph=exclude_graph,
                                    workers=self.config.validators)
@@ -259,7 +263,8 @@ class SubmissionService:
             raise StateError(f"submission {number} is {sub.state}; only an accepted one is "
                              "published")
         changes = self.read(sub)
-        bg = background(self.config.shapes_dir, self.config.ontology_dir)
+        bg = background(self.config.shapes_dir, self.config.ontology_dir,
+                        self.config.extensions_dir)
         result = publish(self.store, changes, number=sub.id, base_iri=self.config.base_iri,
                          organisation_label=self.organisation_label(sub.organisation),
                          received_at=sub.received_at, published_at=now(), curator=who.label,

@@ -55,7 +55,7 @@ class Column:
     key: str
     names: dict[str, str]
     hints: dict[str, str]
-    kind: str  # change | record | source | text | date | decimal | boolean | reference | code | iri
+    kind: str  # change | record | source | text | date | decimal | integer | boolean | reference | code | iri
     path: str | None = None  # predicate IRI (None for the fixed columns)
     lang: str | None = None  # language tag of a text column
     datatype: str | None = None  # xsd datatype of a plain literal column
@@ -196,11 +196,13 @@ def _property_shapes(shapes: rdflib.Graph, cls: rdflib.URIRef
     return out
 
 
-def _merge(shapes: rdflib.Graph, cls: rdflib.URIRef) -> list[_Merged]:
+def _merge(shapes: rdflib.Graph, cls: rdflib.URIRef, excluded: frozenset[str] | set[str],
+           curator: bool) -> list[_Merged]:
     merged: dict[rdflib.URIRef, _Merged] = {}
-    for shape, curators, in_logic in _property_shapes(shapes, cls):
+    for shape, curators_only, in_logic in _property_shapes(shapes, cls):
+        curators = curators_only and not curator  # for the curators, their rules are rules
         path = shapes.value(shape, SH.path)
-        if not isinstance(path, rdflib.URIRef) or str(path) in EXCLUDED:
+        if not isinstance(path, rdflib.URIRef) or str(path) in excluded:
             continue
         item = merged.setdefault(path, _Merged(path))
         item.shapes.append(shape)
@@ -245,6 +247,10 @@ def _column_kind(shapes: rdflib.Graph, item: _Merged) -> dict:
             info["kind"] = "iri"
         elif datatype == XSD.decimal:
             info.update(kind="decimal", datatype=str(XSD.decimal))
+        elif datatype == XSD.integer:
+            info.update(kind="integer", datatype=str(XSD.integer))
+        elif datatype == XSD.gYear:
+            info["kind"] = "date"
         elif datatype == XSD.boolean:
             info.update(kind="boolean", datatype=str(XSD.boolean))
         elif datatype == XSD.string and info["kind"] == "text":
@@ -281,6 +287,8 @@ def _hints(shapes: rdflib.Graph, item: _Merged, info: dict, codes: tuple[Code, .
         if info["kind"] == "decimal":
             parts.append({"de": "Zahl, z. B. 1250000 oder 1250000,50.",
                           "en": "Number, e.g. 1250000 or 1250000.50."}[lang])
+        if info["kind"] == "integer":
+            parts.append({"de": "Ganze Zahl, z. B. 3.", "en": "Whole number, e.g. 3."}[lang])
         if info["kind"] == "boolean":
             parts.append({"de": "ja oder nein.", "en": "yes or no."}[lang])
         if codes:
@@ -297,9 +305,11 @@ def _hints(shapes: rdflib.Graph, item: _Merged, info: dict, codes: tuple[Code, .
 
 
 def _columns_for(shapes: rdflib.Graph, codelists: rdflib.Graph, cls: rdflib.URIRef,
-                 nested: str | None = None, prefix: dict[str, str] | None = None) -> list[Column]:
+                 nested: str | None = None, prefix: dict[str, str] | None = None, *,
+                 excluded: frozenset[str] | set[str] = EXCLUDED,
+                 curator: bool = False) -> list[Column]:
     columns: list[Column] = []
-    for item in _merge(shapes, cls):
+    for item in _merge(shapes, cls, excluded, curator):
         info = _column_kind(shapes, item)
         names = _literal_map(shapes, item.primary, SH.name)
         if prefix:
@@ -312,6 +322,8 @@ def _columns_for(shapes: rdflib.Graph, codelists: rdflib.Graph, cls: rdflib.URIR
         common = {"path": str(item.path), "multiple": not item.single,
                   "required": item.required, "curators": item.curators, "nested": nested,
                   "shapes": tuple(str(s) for s in item.shapes)}
+        if info["langs"] and item.single and not item.unique_lang:
+            info["langs"] = None  # one value in all: a column of plain text (e.g. a source's title)
         if info["langs"]:
             for lang in info["langs"]:
                 columns.append(Column(
@@ -324,7 +336,8 @@ def _columns_for(shapes: rdflib.Graph, codelists: rdflib.Graph, cls: rdflib.URIR
             continue
         columns.append(Column(base_key, names, hints, info["kind"], datatype=info["datatype"],
                               ref_kinds=info["ref_kinds"], codes=codes, **common))
-    rank = {"text": 0, "date": 1, "decimal": 2, "boolean": 2, "reference": 3, "iri": 4, "code": 5}
+    rank = {"text": 0, "date": 1, "decimal": 2, "integer": 2, "boolean": 2, "reference": 3, "iri": 4,
+            "code": 5}
 
     def base(c: Column) -> str:
         return c.key.rsplit("_", 1)[0] if c.lang else c.key
@@ -342,19 +355,29 @@ _PREFERRED = {"title": 0, "name": 0, "full_title": 1, "title_variant": 2, "acron
               "short_name": 3, "start": 0, "end": 1, "date": 0}
 
 
-def build_kinds(shapes: rdflib.Graph, codelists: rdflib.Graph) -> dict[str, Kind]:
-    """Every kind's template, from a shapes graph and the code lists."""
+def build_kinds(shapes: rdflib.Graph, codelists: rdflib.Graph, *,
+                specs: dict[str, dict] | None = None, excluded: frozenset[str] | set[str] = EXCLUDED,
+                fixed_columns: dict[str, tuple[dict[str, str], dict[str, str]]] | None = None,
+                curator: bool = False) -> dict[str, Kind]:
+    """Every kind's template, from a shapes graph and the code lists.
+
+    The defaults give the partner submission templates. An instance's own sheets
+    (graph.instance.kinds) pass more kinds (``specs``), other ``excluded`` paths, their fixed
+    columns, and ``curator=True``: the curators' rules are the sheets' rules too. A spec may
+    name ``fixed`` (the keys of the fixed columns it has)."""
     kinds: dict[str, Kind] = {}
-    for name, spec in KIND_SPECS.items():
+    for name, spec in (KIND_SPECS if specs is None else specs).items():
+        fixed_spec = FIXED if fixed_columns is None else fixed_columns
         fixed = [Column(key, names, hints, key, codes=CHANGE_CODES if key == "change" else (),
                         required=key != "record")
-                 for key, (names, hints) in FIXED.items()]
-        columns = _columns_for(shapes, codelists, spec["cls"])
+                 for key, (names, hints) in fixed_spec.items() if key in spec.get("fixed", fixed_spec)]
+        columns = _columns_for(shapes, codelists, spec["cls"], excluded=excluded, curator=curator)
         for link, (nested_cls, key) in spec.get("nested", {}).items():
             link_column = next((c for c in columns if c.path == str(link)), None)
             prefix = link_column.names if link_column else {"de": key, "en": key}
             columns = [c for c in columns if c.path != str(link)]
-            nested = _columns_for(shapes, codelists, nested_cls, str(link), prefix)
+            nested = _columns_for(shapes, codelists, nested_cls, str(link), prefix,
+                                  excluded=excluded, curator=curator)
             columns += [Column(c.key, c.names, c.hints, c.kind, c.path, c.lang,
                                c.datatype, c.ref_kinds, c.codes, False, False,
                                c.curators, str(link), c.shapes) for c in nested]
@@ -364,22 +387,34 @@ def build_kinds(shapes: rdflib.Graph, codelists: rdflib.Graph) -> dict[str, Kind
 
 
 @lru_cache(maxsize=4)
-def _cached(shapes_dir: str, ontology_dir: str, stamp: tuple) -> dict[str, Kind]:
+def _cached(shapes_dir: str, ontology_dir: str, extensions_dir: str, stamp: tuple) -> dict[str, Kind]:
     shapes = rdflib.Graph()
-    for path in sorted(Path(shapes_dir).glob("*.ttl")):
+    for path in _shape_files(shapes_dir, extensions_dir):
         shapes.parse(path, format="turtle")
     codelists = rdflib.Graph()
     path = Path(ontology_dir) / "codelists.ttl"
     if path.exists():
         codelists.parse(path, format="turtle")
+    for path in sorted((Path(extensions_dir) / "ontology").glob("*.ttl")) if extensions_dir else []:
+        codelists.parse(path, format="turtle")  # the region's own code-list concepts
     return build_kinds(shapes, codelists)
 
 
-def load_kinds(shapes_dir: str | Path, ontology_dir: str | Path) -> dict[str, Kind]:
-    """The templates of the shapes in ``shapes_dir`` (cached until a file changes)."""
-    files = sorted(Path(shapes_dir).glob("*.ttl")) + [Path(ontology_dir) / "codelists.ttl"]
+def _shape_files(shapes_dir: str, extensions_dir: str) -> list[Path]:
+    ext = sorted((Path(extensions_dir) / "shapes").glob("*.ttl")) if extensions_dir else []
+    return sorted(Path(shapes_dir).glob("*.ttl")) + ext
+
+
+def load_kinds(shapes_dir: str | Path, ontology_dir: str | Path,
+               extensions_dir: str | Path = "") -> dict[str, Kind]:
+    """The templates of the shapes in ``shapes_dir`` and, when given, of the region's
+    extensions in ``extensions_dir`` (cached until a file changes)."""
+    ext = str(extensions_dir) if extensions_dir and Path(extensions_dir).is_dir() else ""
+    files = _shape_files(str(shapes_dir), ext) + [Path(ontology_dir) / "codelists.ttl"]
+    if ext:
+        files += sorted((Path(ext) / "ontology").glob("*.ttl"))
     stamp = tuple((str(p), p.stat().st_mtime_ns) for p in files if p.exists())
-    return _cached(str(shapes_dir), str(ontology_dir), stamp)
+    return _cached(str(shapes_dir), str(ontology_dir), ext, stamp)
 
 
 # -- writing templates ---------------------------------------------------------------------
@@ -438,7 +473,7 @@ def template_xlsx(kind: Kind, rows: Iterable[list[str]] = ()) -> bytes:
             put_text(sheet.cell(row=r, column=c), title)
     for c, column in enumerate(kind.columns, start=1):
         cell = sheet.cell(row=1, column=c)
-        cell.comment = Comment(f"{column.hints['de']}\n\n{column.hints['en']}", "OWL 4.0")
+        cell.comment = Comment(f"{column.hints['de']}\n\n{column.hints['en']}", "regio-kg")
         sheet.column_dimensions[get_column_letter(c)].width = max(14, len(column.title("de")) + 2)
         if column.codes and not column.multiple:
             words = [code.labels.get("de", code.code) if column.kind == "change" else code.code
@@ -472,7 +507,8 @@ def put_text(cell: object, value: object) -> None:
 
 
 # -- CSVW metadata ---------------------------------------------------------------------------
-_XSD_NAMES = {str(XSD.decimal): "decimal", str(XSD.boolean): "boolean", str(XSD.string): "string"}
+_XSD_NAMES = {str(XSD.decimal): "decimal", str(XSD.boolean): "boolean", str(XSD.string): "string",
+              str(XSD.integer): "integer"}
 
 
 def csvw_metadata(kind: Kind, *, base_iri: str, table_url: str) -> dict:
@@ -515,7 +551,7 @@ def csvw_metadata(kind: Kind, *, base_iri: str, table_url: str) -> dict:
         elif c.kind == "date":
             col["datatype"] = {"base": "string",
                                "format": r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?"}
-        elif c.kind in ("decimal", "boolean"):
+        elif c.kind in ("decimal", "integer", "boolean"):
             col["datatype"] = _XSD_NAMES[c.datatype]
         elif c.kind == "reference":
             col["valueUrl"] = f"{base_iri}id/{c.ref_kinds[0]}/{{{c.key}}}"

@@ -88,16 +88,28 @@ class Background:
     ontology: rdflib.Graph
     curator_shapes: frozenset[str]
     shapes_version: str
-    dirs: tuple[str, str] = ("", "")  # shapes and ontology directories
+    dirs: tuple[str, str, str] = ("", "", "")  # shapes, ontology and extensions directories
+
+
+def _files(shapes_dir: str, ontology_dir: str, extensions_dir: str) -> tuple[list[Path], list[Path]]:
+    """The shape files and the ontology files: the core ones and the region's extensions
+    (``EXTENSIONS_DIR/shapes``, ``EXTENSIONS_DIR/ontology``)."""
+    ext = Path(extensions_dir) if extensions_dir else None
+    shapes = sorted(Path(shapes_dir).glob("*.ttl")) + (
+        sorted((ext / "shapes").glob("*.ttl")) if ext else [])
+    ontology = sorted(Path(ontology_dir).glob("*.ttl")) + (
+        sorted((ext / "ontology").glob("*.ttl")) if ext else [])
+    return shapes, ontology
 
 
 @lru_cache(maxsize=4)
-def _background(shapes_dir: str, ontology_dir: str, stamp: tuple) -> Background:
+def _background(shapes_dir: str, ontology_dir: str, extensions_dir: str, stamp: tuple) -> Background:
+    shape_files, ontology_files = _files(shapes_dir, ontology_dir, extensions_dir)
     shapes = rdflib.Graph()
-    for path in sorted(Path(shapes_dir).glob("*.ttl")):
+    for path in shape_files:
         shapes += parse_rdf(path, "turtle")
     ontology = rdflib.Graph()
-    for path in sorted(Path(ontology_dir).glob("*.ttl")):
+    for path in ontology_files:
         ontology += parse_rdf(path, "turtle")
     curators = {str(s) for s, o in shapes.subject_objects(CURATORS_ONLY) if o.toPython() is True}
     for node in list(curators):
@@ -110,17 +122,20 @@ def _background(shapes_dir: str, ontology_dir: str, stamp: tuple) -> Background:
         partner_shapes.add((rdflib.URIRef(node), SH.deactivated, rdflib.Literal(True)))
     shapes = partner_shapes
     digest = hashlib.sha256()
-    for path in sorted(Path(shapes_dir).glob("*.ttl")):
+    for path in shape_files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return Background(shapes, ontology, frozenset(curators), "sha256:" + digest.hexdigest()[:16],
-                      (shapes_dir, ontology_dir))
+                      (shapes_dir, ontology_dir, extensions_dir))
 
 
-def background(shapes_dir: str | Path, ontology_dir: str | Path) -> Background:
-    """Shapes and ontology of these directories (cached until a file changes)."""
-    files = sorted(Path(shapes_dir).glob("*.ttl")) + sorted(Path(ontology_dir).glob("*.ttl"))
-    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in files)
-    return _background(str(shapes_dir), str(ontology_dir), stamp)
+def background(shapes_dir: str | Path, ontology_dir: str | Path,
+               extensions_dir: str | Path = "") -> Background:
+    """Shapes and ontology of these directories, with the region's extensions when
+    ``extensions_dir`` is given (cached until a file changes)."""
+    ext = str(extensions_dir) if extensions_dir and Path(extensions_dir).is_dir() else ""
+    shape_files, ontology_files = _files(str(shapes_dir), str(ontology_dir), ext)
+    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in shape_files + ontology_files)
+    return _background(str(shapes_dir), str(ontology_dir), ext, stamp)
 
 
 @lru_cache(maxsize=256)
@@ -198,7 +213,7 @@ def run_shacl(triples: set[ox.Triple], focus: list[str], bg: Background) -> list
             path=str(path) if isinstance(path, rdflib.URIRef) else None,
             value=_to_ox(report.value(node, SH.value)),
             component=str(report.value(node, SH.sourceConstraintComponent)),
-            shape=str(shape) if shape is not None else None,
+            shape=str(shape) if isinstance(shape, rdflib.URIRef) else None,  # not a blank node
             constraint=str(constraint) if isinstance(constraint, rdflib.URIRef) else None,
             messages=messages))
     return findings
@@ -224,7 +239,7 @@ def _pool(workers: int) -> Any:
         return _POOL
 
 
-def _validate_part(data: bytes, focus: list[str], dirs: tuple[str, str]) -> list[dict]:
+def _validate_part(data: bytes, focus: list[str], dirs: tuple[str, str, str]) -> list[dict]:
     """In a validator process: run_shacl on one part; findings as plain data."""
     triples = {q.triple for q in ox.parse(data, ox.RdfFormat.N_TRIPLES)}
     findings = run_shacl(triples, focus, background(*dirs))
