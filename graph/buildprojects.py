@@ -128,7 +128,7 @@ def participation(b: Builder, target: str, oid: str, block: Block) -> NamedNode:
     b.e.put(node, REGIO.participationIn, tnode, block)
     b.e.put(tnode, REGIO.hasParticipation, node, block)
     where = (b.projects[target]["title"] if target in b.projects else
-                 b.c["phases"].get(target, {}).get("de") or "OWL 4.0")
+                 b.c["phases"].get(target, {}).get("de") or b.plan_name)
     b.e.curated(node, RDFS.label, text(f"{b.orgs[oid]['name']} – {where}", "de"))
     b.participations[(target, oid)] = node
     return node

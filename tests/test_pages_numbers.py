@@ -173,7 +173,8 @@ def test_the_network_picture_refuses_what_it_cannot_draw(client):
 
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_page_titles_name_the_site_once(client, lang):
-    site = translator(lang)("site")
+    with client.application.app_context():  # the instance's site name (SITE_NAME_DE/_EN)
+        site = translator(lang)("site")
     for path in ("/", "/projects", "/doc/project/smart-country-side", "/ontology", "/sparql",
                  "/doc/graph/curation"):
         title = plain(re.search(r"<title>(.*?)</title>", get(client, path, lang), re.S)[1])
