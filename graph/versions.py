@@ -1,0 +1,270 @@
+"""Store versions on disk: immutable RocksDB checkpoints, one of them live, switched atomically.
+
+Layout of an embedded store directory::
+
+    versions/<n>/       one RocksDB store per version (n = 1, 2, ...; a number is never reused)
+    versions/<n>.json   the version's record: when and by what it was made, its statistics
+                        (graph.stats); written before the switch, so a version without a
+                        record never went live
+    current             symlink to versions/<n>: the live version, replaced by one rename
+    write.lock          writers take it in turn (flock), and so does the clean-up
+
+A write never touches a version that readers may have open: it checkpoints the live version
+(``Store.backup``: hard links to RocksDB's immutable files, a few milliseconds), changes the
+copy, writes the record and swings ``current`` (rename of a symlink, then fsync of the
+directory). Readers (web workers, query engines) open the version ``current`` names,
+read-only, so they see the old or the new version and never a half-written one.
+
+Orphans: a writer killed before its switch leaves a version directory that never went live
+(no record, or a number above the live one). Every writer removes them under the lock before
+it starts, and so does every open of the store when the lock is free. The last ``keep``
+versions that went live stay (``KEEP_VERSIONS``); they can be listed and restored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from graph.errors import InputError, StoreError
+from graph.stats import Stats
+
+#: Versions kept by default: the live one and the newest older ones (readers may still have
+#: an older one open; any of them can be restored).
+DEFAULT_KEEP = 5
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One version that went live: its number, directory and record."""
+
+    number: int
+    path: Path
+    record: dict[str, Any]
+    live: bool
+
+    @property
+    def created(self) -> str:
+        return str(self.record.get("created", ""))
+
+    @property
+    def operation(self) -> str:
+        return str(self.record.get("operation", ""))
+
+    @property
+    def quads(self) -> int | None:
+        stats = self.record.get("stats") or {}
+        return stats.get("quads")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_json_atomic(path: Path, value: Any) -> None:
+    """Write ``value`` as JSON to ``path`` through a temporary file, fsync'ed, then renamed."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(value, fh, ensure_ascii=False, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+class Versions:
+    """The versions of one embedded store directory (see the module docstring)."""
+
+    def __init__(self, root: str | Path, *, keep: int = DEFAULT_KEEP) -> None:
+        self.root = Path(root)
+        self.dir = self.root / "versions"
+        self.keep = max(int(keep), 1)
+
+    # -- the live version ------------------------------------------------------------------
+    @property
+    def pointer(self) -> Path:
+        return self.root / "current"
+
+    def live(self) -> Path:
+        """Directory of the live version (the target of ``current``)."""
+        return Path(os.path.realpath(self.pointer))
+
+    def live_number(self) -> int:
+        name = os.path.basename(os.readlink(self.pointer))
+        return int(name) if name.isdigit() else 0
+
+    def record_path(self, number: int) -> Path:
+        return self.dir / f"{number}.json"
+
+    def record(self, number: int) -> dict[str, Any] | None:
+        value = read_json(self.record_path(number))
+        return value if isinstance(value, dict) else None
+
+    def write_record(self, number: int, record: dict[str, Any]) -> None:
+        write_json_atomic(self.record_path(number), record)
+
+    # -- creating and switching ------------------------------------------------------------
+    def ensure(self) -> None:
+        """Create the directory and an empty first version when there is none yet; clean up
+        orphans when no writer is at work."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if not self.pointer.exists():
+            with self.lock():
+                if not self.pointer.exists():
+                    self.cleanup()
+                    first = self.new_dir()
+                    ox.Store(str(first)).flush()
+                    self.write_record(int(first.name),
+                                      new_record("empty store", Stats.empty().to_json()))
+                    self.switch(first)
+                    return
+        with self.lock(blocking=False) as locked:
+            if locked:
+                self.cleanup()
+
+    def numbers(self) -> list[int]:
+        """Numbers of every version directory on disk (live, kept and orphaned)."""
+        try:
+            return sorted(int(p.name) for p in self.dir.iterdir()
+                          if p.name.isdigit() and p.is_dir())
+        except FileNotFoundError:
+            return []
+
+    def new_dir(self) -> Path:
+        """The directory for the next version (not created: ``Store.backup`` wants none).
+        Numbers are never reused, not even those of removed orphans (RocksDB remembers the
+        paths it has open in a process); call under the lock."""
+        last = self.dir / "last"
+        try:
+            used = int(last.read_text(encoding="ascii").strip() or 0)
+        except (OSError, ValueError):
+            used = 0
+        number = max([used, *self.numbers(), *self._recorded()]) + 1
+        tmp = self.dir / f".last.{os.getpid()}.tmp"
+        tmp.write_text(str(number), encoding="ascii")
+        os.replace(tmp, last)
+        return self.dir / str(number)
+
+    def _recorded(self) -> list[int]:
+        return [int(p.name[:-5]) for p in self.dir.glob("*.json") if p.name[:-5].isdigit()]
+
+    def switch(self, target: Path) -> None:
+        """Make ``target`` the live version: a new symlink renamed over ``current``, then the
+        directory fsync'ed so that the switch survives a crash."""
+        tmp = self.root / f".current-{os.getpid()}"
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(os.path.relpath(target, self.root), tmp)
+        os.replace(tmp, self.pointer)
+        _fsync_dir(self.root)
+
+    @contextmanager
+    def lock(self, *, blocking: bool = True) -> Iterator[bool]:
+        """The writers' lock; with ``blocking=False`` yields False at once when it is held."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "write.lock", "a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    # -- clean-up --------------------------------------------------------------------------
+    def orphans(self) -> list[Path]:
+        """Version directories that never went live (call under the lock)."""
+        try:
+            live = self.live_number()
+        except OSError:
+            live = 0
+        return [self.dir / str(n) for n in self.numbers()
+                if n != live and (n > live or self.record(n) is None)]
+
+    def cleanup(self) -> list[Path]:
+        """Remove orphans, stray temporary files and the versions beyond ``keep`` (call
+        under the lock); returns what was removed."""
+        removed = self.orphans()
+        for path in removed:
+            shutil.rmtree(path, ignore_errors=True)
+            self.record_path(int(path.name)).unlink(missing_ok=True)
+        for stray in self.root.glob(".current-*"):
+            stray.unlink(missing_ok=True)
+        for stray in self.dir.glob(".*.tmp"):
+            stray.unlink(missing_ok=True)
+        on_disk = set(self.numbers())
+        for n in self._recorded():
+            if n not in on_disk:
+                self.record_path(n).unlink(missing_ok=True)
+        if self.pointer.exists():
+            live = self.live_number()
+            older = [n for n in self.numbers() if n < live]
+            for n in older[: max(len(older) - (self.keep - 1), 0)]:
+                shutil.rmtree(self.dir / str(n), ignore_errors=True)
+                self.record_path(n).unlink(missing_ok=True)
+                removed.append(self.dir / str(n))
+        return removed
+
+    # -- listing and restoring -------------------------------------------------------------
+    def list(self) -> list[VersionInfo]:
+        """The versions that went live and are still kept, newest first."""
+        live = self.live_number()
+        out = []
+        for n in reversed(self.numbers()):
+            record = self.record(n)
+            if record is None or n > live:
+                continue
+            out.append(VersionInfo(n, self.dir / str(n), record, n == live))
+        return out
+
+    def restore(self, number: int) -> Path:
+        """Make the content of kept version ``number`` live again, as a new version (so the
+        history stays a line and the versions in between stay restorable)."""
+        with self.lock():
+            self.cleanup()
+            record = self.record(number)
+            source = self.dir / str(number)
+            if record is None or not source.is_dir() or number > self.live_number():
+                kept = ", ".join(str(v.number) for v in self.list())
+                raise InputError(f"there is no version {number} to restore (kept: {kept})",
+                                 source="restore")
+            target = self.new_dir()
+            try:
+                ox.Store.read_only(str(source)).backup(str(target))
+                self.write_record(int(target.name), new_record(
+                    f"restore of version {number}", record.get("stats") or {},
+                    restored_from=number))
+            except OSError as exc:
+                shutil.rmtree(target, ignore_errors=True)
+                raise StoreError(f"cannot restore version {number}: {exc}") from None
+            self.switch(target)
+            self.cleanup()
+            return target
+
+
+def new_record(operation: str, stats: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A version record: creation time (UTC), the operation that made it, its statistics."""
+    return {"created": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+            "operation": operation, "stats": stats, **extra}
