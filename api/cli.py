@@ -132,6 +132,37 @@ def _publish_release(store: Store, settings: Settings) -> str:
             f"{release.ontology_version}, dumps in {settings['DUMPS_DIR']}")
 
 
+def _embedded(store: Store) -> Any:
+    from graph.store import EmbeddedStore
+
+    if not isinstance(store, EmbeddedStore):
+        _fail("error: versions exist only for the embedded store (no SPARQL_URL)")
+    return store
+
+
+@main.command()
+@click.pass_obj
+def versions(settings: Settings) -> None:
+    """List the kept store versions, newest first (* = live)."""
+    with _errors(), _opened(settings) as store:
+        for info in _embedded(store).versions.list():
+            quads = "" if info.quads is None else f"{info.quads} quads"
+            click.echo(f"{'*' if info.live else ' '} {info.number:>5}  {info.created}  "
+                       f"{quads:>14}  {printable(info.operation)}")
+
+
+@main.command()
+@click.argument("number", type=int)
+@click.pass_obj
+def restore(settings: Settings, number: int) -> None:
+    """Make kept version NUMBER live again (as a new version; see 'owl40 versions')."""
+    with _errors(), _opened(settings) as store:
+        target = _embedded(store).versions.restore(number)
+        release = _publish_release(store, settings)
+    click.echo(f"version {number} restored as version {Path(target).name}", err=True)
+    click.echo(release, err=True)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=8040, show_default=True, type=int, help="Port to listen on.")

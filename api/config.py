@@ -16,6 +16,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 SETTINGS: dict[str, tuple[Any, str]] = {
     "STORE": (str(PROJECT_DIR / "var" / "store"),
               "Directory of the embedded Oxigraph store (created when missing)."),
+    "KEEP_VERSIONS": (5, "Store versions kept on disk (the live one included); older ones are "
+                         "removed after each write. Listed by 'owl40 versions', restored by "
+                         "'owl40 restore N'."),
     "BASE_IRI": ("https://w3id.org/owl40/",
                  "Base of every IRI minted for the data; must end with '/'."),
     "SPARQL_URL": ("", "Query endpoint of a remote SPARQL 1.1 store; empty = embedded store."),
