@@ -35,9 +35,10 @@ def load(write: Write, sources: Iterable[Source]) -> dict[str, int]:
 
     def start(graph: ox.NamedNode) -> bool:
         public = graph.value not in PRIVATE_GRAPHS
-        if public:
-            w.update(union_before_clear(graph.value))
-        w.remove_graph(graph)
+        if w.contains_named_graph(graph):
+            if public:
+                w.update(union_before_clear(graph.value))
+            w.remove_graph(graph)
         seen[graph] = public
         return public
 

@@ -39,6 +39,9 @@ import pyoxigraph as ox
 from graph.errors import InputError, StoreError
 from graph.stats import Stats
 
+#: Highest version number this process has used, per versions directory.
+_USED: dict[str, int] = {}
+
 #: Versions kept by default: the live one and the newest older ones (readers may still have
 #: an older one open; any of them can be restored).
 DEFAULT_KEEP = 5
@@ -152,17 +155,12 @@ class Versions:
 
     def new_dir(self) -> Path:
         """The directory for the next version (not created: ``Store.backup`` wants none).
-        Numbers are never reused, not even those of removed orphans (RocksDB remembers the
-        paths it has open in a process); call under the lock."""
-        last = self.dir / "last"
-        try:
-            used = int(last.read_text(encoding="ascii").strip() or 0)
-        except (OSError, ValueError):
-            used = 0
-        number = max([used, *self.numbers(), *self._recorded()]) + 1
-        tmp = self.dir / f".last.{os.getpid()}.tmp"
-        tmp.write_text(str(number), encoding="ascii")
-        os.replace(tmp, last)
+        This process never reuses a number, not even that of a removed failed write
+        (RocksDB remembers the paths a process has open, and a failed writer may not be
+        closed yet); call under the lock."""
+        key = str(self.dir.resolve())
+        number = max([_USED.get(key, 0), *self.numbers(), *self._recorded()]) + 1
+        _USED[key] = number
         return self.dir / str(number)
 
     def _recorded(self) -> list[int]:
