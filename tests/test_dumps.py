@@ -194,3 +194,20 @@ def test_lost_files_are_written_again_without_a_new_release(settings):
     assert len(read_releases(settings["DUMPS_DIR"])) == 1
     assert all((Path(settings["DUMPS_DIR"]) / name).is_file() for name in DUMPS)
     store.close()
+
+
+def test_deeply_nested_blank_nodes_are_published_without_canonicalisation(settings):
+    """A list of 20,000 items is a chain of 20,000 blank nodes: valid RDF that made the
+    canonicalisation of the old release step overflow its stack. Its release is written (the
+    blank nodes keep the store's labels, beyond the canonicalisation bounds), and so are
+    those of later writes."""
+    store = open_store(settings)
+    items = " ".join(str(i) for i in range(20_000))
+    store.update(f"INSERT DATA {{ GRAPH <{FILE_GRAPH}> {{ <{BASE}id/x> <{BASE}p> ( {items} ) }} }}")
+    release = current_release(store, settings)
+    assert release.number == 1 and release.quads == 40_001
+    nquads = gzip.decompress((Path(settings["DUMPS_DIR"]) / "owl40.nq.gz").read_bytes())
+    assert len(list(ox.parse(nquads, ox.RdfFormat.N_QUADS))) == 40_001
+    store.update(f"INSERT DATA {{ GRAPH <{FILE_GRAPH}> {{ <{BASE}id/y> <{BASE}p> 1 }} }}")
+    assert current_release(store, settings).number == 2
+    store.close()
