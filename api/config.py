@@ -19,6 +19,9 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "KEEP_VERSIONS": (5, "Store versions kept on disk (the live one included); older ones are "
                          "removed after each write. Listed by 'owl40 versions', restored by "
                          "'owl40 restore N'."),
+    "LOAD_BATCH": (0, "Quads handed to the bulk loader per call when loading files; 0 = all "
+                      "in one call (fastest; pyoxigraph's loader then holds up to 1M quads "
+                      "per thread, ~2 GB); e.g. 300000 keeps a load under 1 GB, slower."),
     "BASE_IRI": ("https://w3id.org/owl40/",
                  "Base of every IRI minted for the data; must end with '/'."),
     "SPARQL_URL": ("", "Query endpoint of a remote SPARQL 1.1 store; empty = embedded store."),

@@ -205,9 +205,10 @@ class EmbeddedStore(Store):
     """
 
     def __init__(self, path: str | Path, *, base_iri: str = DEFAULT_BASE_IRI,
-                 keep: int = DEFAULT_KEEP) -> None:
+                 keep: int = DEFAULT_KEEP, load_batch: int = 0) -> None:
         self.path = Path(path)
         self.base_iri = base_iri
+        self.load_batch = load_batch
         self.versions = Versions(self.path, keep=keep)
         self._reader: ox.Store | None = None
         self._reader_target: str | None = None
@@ -308,7 +309,8 @@ class EmbeddedStore(Store):
                 for t in triples:
                     yield ox.Quad(*_relabel(t, fresh), node)
 
-            bulkload.load(write, [(g, quads(g, ts)) for g, ts in graphs.items() if ts])
+            bulkload.load(write, [(g, quads(g, ts)) for g, ts in graphs.items() if ts],
+                          batch=self.load_batch)
 
     def _add(self, graph_iri: str, triples: set[ox.Triple]) -> None:
         with self._writing(f"add to <{graph_iri}>") as write:
@@ -317,7 +319,7 @@ class EmbeddedStore(Store):
     def load_stream(self, sources: Iterable[bulkload.Source], operation: str) -> dict[str, int]:
         """Stream every source into one new version (compacted), or change nothing."""
         with self._writing(operation, compact=True) as write:
-            return bulkload.load(write, sources)
+            return bulkload.load(write, sources, batch=self.load_batch)
 
     def graph_names(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs()
@@ -479,7 +481,8 @@ def open_store(settings: Mapping[str, Any]) -> Store:
                            update_url=settings.get("UPDATE_URL") or settings["SPARQL_URL"],
                            gsp_url=settings.get("GSP_URL") or None, base_iri=base_iri)
     return EmbeddedStore(settings["STORE"], base_iri=base_iri,
-                         keep=int(settings.get("KEEP_VERSIONS") or DEFAULT_KEEP))
+                         keep=int(settings.get("KEEP_VERSIONS") or DEFAULT_KEEP),
+                         load_batch=int(settings.get("LOAD_BATCH") or 0))
 
 
 def load_project(store: Store, settings: Mapping[str, Any], *,

@@ -140,3 +140,17 @@ def test_loads_and_replacements_keep_the_union(store: EmbeddedStore, tmp_path: P
                                      ox.Literal("3"))])
     union_ok(store)
     stats_ok(store)
+
+
+def test_a_load_in_small_batches_gives_the_same_store(tmp_path: Path) -> None:
+    nq = tmp_path / "data.nq"
+    nq.write_text("".join(f"<{EX}s{i}> <{EX}p> \"{i}\" <{G[i % 3]}> .\n<{EX}s{i}> <{EX}q> _:b{i} .\n"
+                          for i in range(50)), encoding="utf-8")
+    whole, batched = EmbeddedStore(tmp_path / "whole"), EmbeddedStore(tmp_path / "b", load_batch=7)
+    for store in (whole, batched):
+        load_files(store, [nq])
+        union_ok(store)
+        stats_ok(store)
+    assert stats_module.from_store(whole.store, "x").data_version() == \
+        stats_module.from_store(batched.store, "x").data_version()
+    assert batched.count() == 100 and batched.count_default() == 100
