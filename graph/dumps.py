@@ -378,6 +378,8 @@ def changelog_since(directory: Path, manifest: Mapping[str, Any] | None, version
                     digests: Mapping[str, str]) -> dict[str, Any]:
     """What changed since the release in ``manifest``: only the graphs whose digest differs
     are read, one at a time (see the module docstring)."""
+    if not manifest and not read_releases(directory):
+        return first_changes(version)
     previous: dict[str, str] = dict((manifest or {}).get("graph_digests") or {})
     if manifest and not previous:  # a manifest of an older format: compare every graph
         previous = {g: "?" for g in manifest["release"].get("graphs", {})}
@@ -389,6 +391,30 @@ def changelog_since(directory: Path, manifest: Mapping[str, Any] | None, version
                                                                   ox.NamedNode(g)))
     return changes.result(set(previous), set(digests),
                           lambda s, c: _typed_elsewhere(version.reader, s, c, changed))
+
+
+def first_changes(version: _Version) -> dict[str, Any]:
+    """The changelog of a first release (everything is new), from the statistics and
+    aggregate queries rather than by reading every graph."""
+    counts = version.stats.counts()
+    reader = version.reader
+    public = " ".join(f"<{g}>" for g in PRIVATE_GRAPHS)
+    typed = (f"GRAPH ?g {{ ?s <{RDF.type.value}> ?c }} FILTER(isIRI(?s) && isIRI(?c) "
+             f"&& ?g NOT IN ({public}))")
+    resources = {}
+    for row in reader.query(f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {typed} }} "
+                            "GROUP BY ?c ORDER BY STR(?c)"):
+        cls = row["c"].value
+        iris = [r["s"].value for r in reader.query(
+            f"SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s <{RDF.type.value}> <{cls}> }} "
+            f"FILTER(isIRI(?s) && ?g NOT IN ({public})) }} ORDER BY STR(?s) LIMIT {LISTED}")]
+        resources[cls] = {"added": int(row["n"].value), "removed": 0, "added_iris": iris,
+                          "removed_iris": []}
+    return {"graphs_added": sorted(counts), "graphs_removed": [],
+            "statements_added": sum(counts.values()), "statements_removed": 0,
+            "graphs": {g: {"added": n, "removed": 0, "before": 0, "after": n}
+                       for g, n in counts.items()},
+            "resources": resources}
 
 
 def _typed_elsewhere(reader: ox.Store, subject: str, cls: str, changed: set[str]) -> bool:

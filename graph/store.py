@@ -231,7 +231,7 @@ class EmbeddedStore(Store):
         StoreError, syntax errors QuerySyntaxError."""
         try:
             with writing(self.versions, operation, uri_space=self.base_iri + "id/",
-                         compact=compact, empty=empty) as write:
+                         compact=compact, empty=empty, open_version=self.read_version) as write:
                 yield write
         except SyntaxError as exc:
             raise query_syntax_error(str(exc)) from None

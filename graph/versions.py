@@ -82,7 +82,7 @@ def write_json_atomic(path: Path, value: Any) -> None:
     """Write ``value`` as JSON to ``path`` through a temporary file, fsync'ed, then renamed."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(value, fh, ensure_ascii=False, indent=1)
+        fh.write(json.dumps(value, ensure_ascii=False, separators=(",", ":")))  # C encoder
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -199,7 +199,7 @@ class Versions:
         except OSError:
             live = 0
         return [self.dir / str(n) for n in self.numbers()
-                if n != live and (n > live or self.record(n) is None)]
+                if n != live and (n > live or not self.record_path(n).is_file())]
 
     def cleanup(self) -> list[Path]:
         """Remove orphans, stray temporary files and the versions beyond ``keep`` (call

@@ -20,7 +20,7 @@ Cost: two index look-ups per touched triple, whatever the size of the store.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -186,10 +186,19 @@ def _relabel(t: ox.Triple | ox.Quad, fresh: dict[ox.BlankNode, ox.BlankNode]) ->
     return ox.Triple(s, t.predicate, o)
 
 
+#: (versions directory, version number) -> the statistics this process last wrote there.
+_LAST_WRITTEN: dict[tuple[str, int], Stats] = {}
+
+
 def base_stats(versions: Versions, old: ox.Store) -> Stats:
-    """The live version's statistics from its record; a store written before records
-    existed gets every figure marked as to be computed."""
-    record = versions.record(versions.live_number()) or {}
+    """The live version's statistics from its record (or from this process's memory, when
+    it wrote that version itself); a store written before records existed gets every figure
+    marked as to be computed."""
+    number = versions.live_number()
+    cached = _LAST_WRITTEN.get((str(versions.dir), number))
+    if cached is not None:
+        return cached.copy()
+    record = versions.record(number) or {}
     stats = Stats.from_json(record.get("stats"))
     if stats is None:
         stats = Stats({}, {g.value for g in old.named_graphs()
@@ -199,13 +208,15 @@ def base_stats(versions: Versions, old: ox.Store) -> Stats:
 
 @contextmanager
 def writing(versions: Versions, operation: str, *, uri_space: str, compact: bool = False,
-            empty: bool = False) -> Iterator[Write]:
-    """One write as a new version (see the module docstring)."""
+            empty: bool = False,
+            open_version: Callable[[str], ox.Store] = ox.Store.read_only) -> Iterator[Write]:
+    """One write as a new version (see the module docstring); ``open_version`` opens the
+    live version read-only (e.g. a view the caller already has open)."""
     with versions.lock():
         versions.cleanup()
         target = versions.new_dir()
         try:
-            old = ox.Store.read_only(str(versions.live()))
+            old = open_version(str(versions.live()))
             stats = Stats.empty() if empty else base_stats(versions, old)
             if not empty:
                 old.backup(str(target))
@@ -222,6 +233,8 @@ def writing(versions: Versions, operation: str, *, uri_space: str, compact: bool
             write.store = None  # type: ignore[assignment]  # the last reference: closes it
             versions.write_record(int(target.name),
                                   new_record(write.operation, write.stats.to_json()))
+            _LAST_WRITTEN.clear()
+            _LAST_WRITTEN[(str(versions.dir), int(target.name))] = write.stats.copy()
         except BaseException:
             write.store = None  # type: ignore[assignment]
             shutil.rmtree(target, ignore_errors=True)
