@@ -298,8 +298,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{size}: loading for the small writes")
             load_ours(data, work, batches[0])
             store = work / "ours-store"
-            stats = json.loads((store / "versions" / f"{Path(os.path.realpath(store / 'current')).name}.json")
-                               .read_text(encoding="utf-8"))["stats"]
+            record = store / "versions" / f"{Path(os.path.realpath(store / 'current')).name}.json"
+            stats = json.loads(record.read_text(encoding="utf-8"))
             log(f"{size}: small writes")
             entry["writes"] = small_writes(store, work / "ours-dumps", work, args.updates)
             entry["writes"]["store_quads"] = f"{stats.get('quads') or 0:,} quads in named graphs"

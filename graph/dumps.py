@@ -113,14 +113,15 @@ class _Version:
             self.directory = store.current_version
             self.reader = store.read_version(self.directory)
             number = int(Path(self.directory).name)
-            record = store.versions.record(number) or {}
-            stats = Stats.from_json(record.get("stats"))
+            stats = store.versions.read_stats(number)
             if stats is None or not stats.complete:
                 stats = stats_module.complete(stats or Stats({}, {
                     g.value for g in self.reader.named_graphs()
                     if isinstance(g, ox.NamedNode)}, None), self.reader, uri_space)
+                record = store.versions.record(number)
                 if record:  # later writes then count their changes from these figures
-                    store.versions.write_record(number, {**record, "stats": stats.to_json()})
+                    store.versions.write_stats(number, stats)
+                    store.versions.write_record(number, {**record, "quads": stats.quads})
             self.stats = stats
         else:  # a remote store: read it whole into memory (no statistics are kept there)
             self.reader = ox.Store()

@@ -250,8 +250,7 @@ class EmbeddedStore(Store):
 
     def stats(self) -> Stats | None:
         """The live version's statistics (graph.stats), as recorded by its write."""
-        record = self.versions.record(self.versions.live_number()) or {}
-        return Stats.from_json(record.get("stats"))
+        return self.versions.read_stats(self.versions.live_number())
 
     @property
     def store(self) -> ox.Store:
@@ -281,16 +280,16 @@ class EmbeddedStore(Store):
         """Run a SPARQL update on the named graphs as one new version; the default graph
         stays the union of the public named graphs (writes to it do not last). Returns the
         size of the default graph afterwards."""
-        self._update(sparql)
-        stats = self.stats()
-        if stats is not None and stats.default is not None:
+        stats = self._update(sparql)
+        if stats.default is not None:
             return int(stats.default["triples"])
         return self.count_default()
 
-    def _update(self, sparql: str) -> None:
+    def _update(self, sparql: str) -> Stats:
         check_syntax(sparql)  # QuerySyntaxError with the position, before any copy is made
         with self._writing("SPARQL update") as write:
             write.update(sparql)
+        return write.stats
 
     def _replace(self, graphs: dict[str, set[ox.Triple]], drop: set[str]) -> None:
         """One new version with the graphs replaced; above ``BULK_LIMIT`` triples the new

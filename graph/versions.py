@@ -3,9 +3,10 @@
 Layout of an embedded store directory::
 
     versions/<n>/       one RocksDB store per version (n = 1, 2, ...; a number is never reused)
-    versions/<n>.json   the version's record: when and by what it was made, its statistics
-                        (graph.stats); written before the switch, so a version without a
-                        record never went live
+    versions/<n>.stats  the version's statistics (graph.stats)
+    versions/<n>.json   the version's record: when and by what it was made, its size;
+                        written (after the statistics) before the switch, so a version
+                        without a record never went live
     current             symlink to versions/<n>: the live version, replaced by one rename
     write.lock          writers take it in turn (flock), and so does the clean-up
 
@@ -66,8 +67,7 @@ class VersionInfo:
 
     @property
     def quads(self) -> int | None:
-        stats = self.record.get("stats") or {}
-        return stats.get("quads")
+        return self.record.get("quads")
 
 
 def _fsync_dir(path: Path) -> None:
@@ -126,6 +126,34 @@ class Versions:
     def write_record(self, number: int, record: dict[str, Any]) -> None:
         write_json_atomic(self.record_path(number), record)
 
+    def stats_path(self, number: int) -> Path:
+        return self.dir / f"{number}.stats"
+
+    def read_stats(self, number: int) -> Stats | None:
+        """The statistics of version ``number`` (None: unknown, e.g. an older store)."""
+        try:
+            return Stats.loads(self.stats_path(number).read_bytes())
+        except (OSError, ValueError, EOFError, KeyError, TypeError):
+            return None
+
+    def write_stats(self, number: int, stats: Stats) -> None:
+        path = self.stats_path(number)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(stats.dumps())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    def finish(self, number: int, operation: str, stats: Stats, **extra: Any) -> None:
+        """Write a new version's statistics, then its record (it may now go live)."""
+        self.write_stats(number, stats)
+        self.write_record(number, new_record(operation, stats, **extra))
+
+    def _forget(self, number: int) -> None:
+        self.record_path(number).unlink(missing_ok=True)
+        self.stats_path(number).unlink(missing_ok=True)
+
     # -- creating and switching ------------------------------------------------------------
     def ensure(self) -> None:
         """Create the directory and an empty first version when there is none yet; clean up
@@ -137,8 +165,7 @@ class Versions:
                     self.cleanup()
                     first = self.new_dir()
                     ox.Store(str(first)).flush()
-                    self.write_record(int(first.name),
-                                      new_record("empty store", Stats.empty().to_json()))
+                    self.finish(int(first.name), "empty store", Stats.empty())
                     self.switch(first)
                     return
         with self.lock(blocking=False) as locked:
@@ -207,21 +234,22 @@ class Versions:
         removed = self.orphans()
         for path in removed:
             shutil.rmtree(path, ignore_errors=True)
-            self.record_path(int(path.name)).unlink(missing_ok=True)
+            self._forget(int(path.name))
         for stray in self.root.glob(".current-*"):
             stray.unlink(missing_ok=True)
         for stray in self.dir.glob(".*.tmp"):
             stray.unlink(missing_ok=True)
         on_disk = set(self.numbers())
-        for n in self._recorded():
+        for n in self._recorded() + [int(p.name[:-6]) for p in self.dir.glob("*.stats")
+                                     if p.name[:-6].isdigit()]:
             if n not in on_disk:
-                self.record_path(n).unlink(missing_ok=True)
+                self._forget(n)
         if self.pointer.exists():
             live = self.live_number()
             older = [n for n in self.numbers() if n < live]
             for n in older[: max(len(older) - (self.keep - 1), 0)]:
                 shutil.rmtree(self.dir / str(n), ignore_errors=True)
-                self.record_path(n).unlink(missing_ok=True)
+                self._forget(n)
                 removed.append(self.dir / str(n))
         return removed
 
@@ -251,18 +279,23 @@ class Versions:
             target = self.new_dir()
             try:
                 ox.Store.read_only(str(source)).backup(str(target))
-                self.write_record(int(target.name), new_record(
-                    f"restore of version {number}", record.get("stats") or {},
-                    restored_from=number))
+                stats = self.read_stats(number)
+                if stats is None:
+                    stats = Stats({}, {g.value for g in ox.Store.read_only(str(target))
+                                       .named_graphs() if isinstance(g, ox.NamedNode)}, None)
+                self.finish(int(target.name), f"restore of version {number}", stats,
+                            restored_from=number)
             except OSError as exc:
                 shutil.rmtree(target, ignore_errors=True)
+                self._forget(int(target.name))
                 raise StoreError(f"cannot restore version {number}: {exc}") from None
             self.switch(target)
             self.cleanup()
             return target
 
 
-def new_record(operation: str, stats: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """A version record: creation time (UTC), the operation that made it, its statistics."""
+def new_record(operation: str, stats: Stats, **extra: Any) -> dict[str, Any]:
+    """A version record: creation time (UTC), the operation that made it, its size."""
     return {"created": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
-            "operation": operation, "stats": stats, **extra}
+            "operation": operation, "quads": stats.quads if not stats.pending else None,
+            **extra}

@@ -31,7 +31,7 @@ from graph.namespaces import SHAPES_IRI
 from graph.stats import MOD, Stats, triple_hash
 from graph.updatelog import plan_steps
 from graph.updatepolicy import check_syntax
-from graph.versions import Versions, new_record
+from graph.versions import Versions
 
 #: Graphs kept out of the default-graph union.
 PRIVATE_GRAPHS = (SHAPES_IRI,)
@@ -103,7 +103,7 @@ class Write:
         for g, figures in exact.items():
             stats.drop(g)
             if figures[0]:
-                stats.graphs[g] = list(figures)
+                stats.graphs[g] = (figures[0], figures[1])
         stats.change_default(default_added, default_removed, old, w, self.uri_space)
 
     # -- changes -----------------------------------------------------------------------------
@@ -195,11 +195,10 @@ def base_stats(versions: Versions, old: ox.Store) -> Stats:
     it wrote that version itself); a store written before records existed gets every figure
     marked as to be computed."""
     number = versions.live_number()
-    cached = _LAST_WRITTEN.get((str(versions.dir), number))
-    if cached is not None:
-        return cached.copy()
-    record = versions.record(number) or {}
-    stats = Stats.from_json(record.get("stats"))
+    cached = _LAST_WRITTEN.pop((str(versions.dir), number), None)
+    if cached is not None:  # taken, not copied: a failed write must not leave it changed
+        return cached
+    stats = versions.read_stats(number)
     if stats is None:
         stats = Stats({}, {g.value for g in old.named_graphs()
                            if isinstance(g, ox.NamedNode)}, None)
@@ -231,14 +230,13 @@ def writing(versions: Versions, operation: str, *, uri_space: str, compact: bool
             if compact:
                 write.store.optimize()
             write.store = None  # type: ignore[assignment]  # the last reference: closes it
-            versions.write_record(int(target.name),
-                                  new_record(write.operation, write.stats.to_json()))
+            versions.finish(int(target.name), write.operation, write.stats)
             _LAST_WRITTEN.clear()
-            _LAST_WRITTEN[(str(versions.dir), int(target.name))] = write.stats.copy()
+            _LAST_WRITTEN[(str(versions.dir), int(target.name))] = write.stats
         except BaseException:
             write.store = None  # type: ignore[assignment]
             shutil.rmtree(target, ignore_errors=True)
-            versions.record_path(int(target.name)).unlink(missing_ok=True)
+            versions._forget(int(target.name))
             raise
         versions.switch(target)
         versions.cleanup()

@@ -130,8 +130,8 @@ def test_loads_and_replacements_keep_the_union(store: EmbeddedStore, tmp_path: P
     union_ok(store)
     stats_ok(store)
     assert store.count(G[1]) == 1  # replaced by the file's content
-    recorded = store.versions.record(store.versions.live_number())["stats"]
-    assert set(recorded["pending"]) == {G[1], G[3], "https://w3id.org/owl40/graph/file/more"}
+    recorded = store.versions.read_stats(store.versions.live_number())
+    assert recorded.pending == {G[1], G[3], "https://w3id.org/owl40/graph/file/more"}
     store.replace_graphs({G[2]: [], G[3]: [ox.Triple(ox.NamedNode(f"{EX}q"),
                                                      ox.NamedNode(f"{EX}p"), ox.Literal("3"))]})
     union_ok(store)
