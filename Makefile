@@ -41,6 +41,9 @@ install-test: $(BIN)/python $(UI_DEPS) $(SHACL_JS_DEPS)
 	command -v java >/dev/null || (apt-get update -q && apt-get install -y -q default-jre-headless)
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		(apt-get update -q && apt-get install -y -q chromium chromium-driver)
+	# Virtuoso 7, the second remote SPARQL engine of the store tests (tests/virtuoso.py starts it)
+	command -v virtuoso-t >/dev/null || (apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q virtuoso-opensource)
 
 serve: install
 	$(BIN)/owl40 load

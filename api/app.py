@@ -39,8 +39,9 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
          methods=["GET", "HEAD", "POST", "OPTIONS"], supports_credentials=False, send_wildcard=True,
          expose_headers=EXPOSED_HEADERS, max_age=86400)
 
-    from api import metadata, pages, sparql, ui
+    from api import metadata, pages, sparql, submissions, ui
 
+    submissions.init_app(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(ui.bp)
     app.register_blueprint(pages.bp)

@@ -385,5 +385,67 @@ def check(settings: Settings) -> None:
     raise click.exceptions.Exit(0 if ok else 1)
 
 
+@main.group()
+def token() -> None:
+    """Tokens of partner organisations and curators for the submissions API and pages."""
+
+
+def _storage(settings: Settings) -> Any:
+    from graph.submissions.storage import Storage
+
+    return Storage(settings["SUBMISSIONS_DIR"])
+
+
+@token.command("create")
+@click.option("--org", "organisation", metavar="SLUG|IRI",
+              help="The partner organisation (…/id/organisation/SLUG).")
+@click.option("--curator", is_flag=True, help="A curator token instead.")
+@click.option("--label", default="", help="Who holds the token (shown in histories).")
+@click.pass_obj
+def token_create(settings: Settings, organisation: str | None, curator: bool, label: str) -> None:
+    """Create a token; it is printed once (only its hash is stored)."""
+    from graph.submissions.auth import create_token
+
+    if curator == bool(organisation):
+        _fail("give either --org SLUG or --curator")
+    iri = None
+    if organisation:
+        iri = organisation if organisation.startswith(("http://", "https://")) \
+            else f"{settings['BASE_IRI']}id/organisation/{organisation}"
+        with _errors(), _opened(settings) as store:
+            known = store.query(f"ASK {{ <{iri}> ?p ?o }}").boolean
+        if not known:
+            click.echo(f"warning: <{iri}> is not in the published graph", err=True)
+    number, secret = create_token(_storage(settings), role="curator" if curator else "partner",
+                                  organisation=iri, label=label or (organisation or "curator"))
+    click.echo(f"token {number} for {iri or 'curators'}:", err=True)
+    click.echo(secret)
+
+
+@token.command("list")
+@click.pass_obj
+def token_list(settings: Settings) -> None:
+    """List tokens (never the tokens themselves)."""
+    from graph.submissions.auth import list_tokens
+
+    for row in list_tokens(_storage(settings)):
+        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
+        who = row["organisation"] or "curator"
+        click.echo(f"{row['id']}\t{row['role']}\t{who}\t{row['label']}\t"
+                   f"{row['created_at']}\t{state}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@click.pass_obj
+def token_revoke(settings: Settings, token_id: int) -> None:
+    """Revoke a token by its number (it stops working at once)."""
+    from graph.submissions.auth import revoke_token
+
+    if not revoke_token(_storage(settings), token_id):
+        _fail(f"no active token {token_id}")
+    click.echo(f"token {token_id} revoked", err=True)
+
+
 if __name__ == "__main__":
     main()

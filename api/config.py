@@ -1,7 +1,14 @@
 """Settings: one table of name -> (default, explanation). Read by the factory and the CLI only.
 
-Order of precedence: defaults, then an optional TOML file named by OWL40_CONFIG, then
-environment variables ``OWL40_<NAME>``, then explicit overrides (CLI options, test mapping).
+Order of precedence: defaults, then an optional TOML file (named by OWL40_CONFIG, else
+``owl40.toml`` in the instance directory when it exists), then environment variables
+``OWL40_<NAME>``, then explicit overrides (CLI options, test mapping).
+
+An instance's own files (settings, data, store, dumps, caches) live in its instance directory
+(``INSTANCE_DIR``, the current directory unless set); relative paths in the settings are
+resolved against it. The shipped files (ontology, code lists, shapes, example questions, the
+bundled OWL 4.0 data) come from the installed package (graph/resources.py) unless a setting
+names another directory.
 """
 
 from __future__ import annotations
@@ -11,11 +18,16 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from graph.resources import resource_dir
+
+#: The source checkout (tests and tools use it); an installed package never reads from here.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 SETTINGS: dict[str, tuple[Any, str]] = {
-    "STORE": (str(PROJECT_DIR / "var" / "store"),
-              "Directory of the embedded Oxigraph store (created when missing)."),
+    "INSTANCE_DIR": ("", "Directory of this instance's own files (owl40.toml, store, dumps, "
+                         "caches); relative paths in the settings are resolved against it; "
+                         "empty = the current directory."),
+    "STORE": ("var/store", "Directory of the embedded Oxigraph store (created when missing)."),
     "KEEP_VERSIONS": (5, "Store versions kept on disk (the live one included); older ones are "
                          "removed after each write. Listed by 'owl40 versions', restored by "
                          "'owl40 restore N'."),
@@ -27,10 +39,15 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SPARQL_URL": ("", "Query endpoint of a remote SPARQL 1.1 store; empty = embedded store."),
     "UPDATE_URL": ("", "Update endpoint of the remote store (defaults to SPARQL_URL)."),
     "GSP_URL": ("", "Graph Store Protocol endpoint of the remote store (optional, faster loads)."),
-    "DATA_DIR": (str(PROJECT_DIR / "data" / "owl40"), "Directory of the OWL 4.0 fact files."),
-    "ONTOLOGY_DIR": (str(PROJECT_DIR / "ontology"), "Directory of the ontology Turtle files."),
-    "SHAPES_DIR": (str(PROJECT_DIR / "shapes"), "Directory of the SHACL shapes."),
-    "QUERIES_DIR": (str(PROJECT_DIR / "queries"), "Directory of the example queries (*.rq)."),
+    "REMOTE_USER": ("", "User name for the remote store's update and GSP endpoints; empty = none."),
+    "REMOTE_PASSWORD": ("", "Password of REMOTE_USER."),
+    "REMOTE_AUTH": ("basic", "HTTP authentication of the remote store: basic or digest "
+                             "(Virtuoso's /sparql-auth)."),
+    "DATA_DIR": ("", "Directory of the OWL 4.0 fact files; empty = the OWL 4.0 data bundled "
+                     "with the package (the default instance)."),
+    "ONTOLOGY_DIR": ("", "Directory of the ontology Turtle files; empty = the packaged ones."),
+    "SHAPES_DIR": ("", "Directory of the SHACL shapes; empty = the packaged ones."),
+    "QUERIES_DIR": ("", "Directory of the example queries (*.rq); empty = the packaged ones."),
     "QUERY_TIMEOUT": (30.0, "Seconds a SPARQL query may run before it is stopped."),
     "FAST_PATH_MAX": (0.5, "Seconds under which a query answered by a killable engine process "
                            "is afterwards evaluated in the web worker (same store version); "
@@ -61,11 +78,36 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "PUBLISHER_URI": ("", "IRI (e.g. home page) of the publisher; empty = a local IRI."),
     "DCATDE_CONTRIBUTOR_ID": ("", "GovData contributor id (dcatde:contributorID), a name or a "
                                   "full http://dcat-ap.de/def/contributors/... IRI; empty = none."),
-    "DUMPS_DIR": (str(PROJECT_DIR / "var" / "dumps"),
-                  "Directory of the dump files, their manifest and the release log."),
-    "CACHE_DIR": (str(PROJECT_DIR / "var" / "cache"),
+    "DUMPS_DIR": ("var/dumps", "Directory of the dump files, their manifest and the release log."),
+    "CACHE_DIR": ("var/cache",
                   "Directory of generated files that can be rebuilt (ontology documentation)."),
+    "SUBMISSIONS_DIR": ("var/submissions",
+                        "Directory of partner submissions: their SQLite database, raw files and "
+                        "tokens (keep it, and back it up, with the store)."),
+    "SUBMISSION_MAX_BYTES": (10 << 20, "Largest accepted upload in bytes, as sent (413 beyond)."),
+    "SUBMISSION_MAX_UNPACKED": (64 << 20, "Largest upload once unpacked (gzip, the zip inside an "
+                                          ".xlsx), in bytes (413 beyond: a zip or gzip bomb)."),
+    "SUBMISSION_MAX_MEMORY": (1 << 30, "Address space of the child process that reads an "
+                                       "upload, in bytes."),
+    "SUBMISSION_PARSE_SECONDS": (20.0, "Seconds the child process may take to read an upload."),
+    "SUBMISSION_VALIDATORS": (2, "Validator processes per web worker for large submissions "
+                                 "(their records are split among them); 0 = validate in the "
+                                 "web worker."),
+    "SUBMISSION_RATE_LIMIT": ("30 per minute; 300 per hour",
+                              "Uploads one token (or address) may send (429 beyond), in "
+                              "Flask-Limiter's notation."),
+    "SECRET_KEY": ("", "Key that signs the submission pages' session cookie; empty = a random key "
+                       "kept in SUBMISSIONS_DIR/secret.key."),
 }
+
+#: Settings naming a directory: relative values are resolved against INSTANCE_DIR.
+PATH_SETTINGS = ("STORE", "DATA_DIR", "ONTOLOGY_DIR", "SHAPES_DIR", "QUERIES_DIR", "DUMPS_DIR",
+                 "CACHE_DIR", "SUBMISSIONS_DIR")
+#: Directory settings whose empty default means the files shipped with the package.
+SHIPPED_DEFAULTS = {"DATA_DIR": "owl40_data", "ONTOLOGY_DIR": "ontology", "SHAPES_DIR": "shapes",
+                    "QUERIES_DIR": "queries"}
+#: The settings file an instance directory may hold (used when OWL40_CONFIG is not set).
+INSTANCE_CONFIG = "owl40.toml"
 
 
 def _coerce(value: Any, default: Any) -> Any:
@@ -80,10 +122,15 @@ def _coerce(value: Any, default: Any) -> Any:
 
 def load_settings(overrides: dict[str, Any] | None = None,
                   environ: dict[str, str] | None = None) -> dict[str, Any]:
-    """Resolve every setting: defaults < OWL40_CONFIG file < OWL40_* variables < overrides."""
+    """Resolve every setting: defaults < settings file (OWL40_CONFIG or INSTANCE_DIR/owl40.toml)
+    < OWL40_* variables < overrides; directories made absolute (see the module docstring)."""
     env = os.environ if environ is None else environ
     values = {name: default for name, (default, _) in SETTINGS.items()}
+    instance = Path((overrides or {}).get("INSTANCE_DIR") or env.get("OWL40_INSTANCE_DIR")
+                    or os.getcwd()).absolute()
     config_file = env.get("OWL40_CONFIG")
+    if not config_file and (instance / INSTANCE_CONFIG).is_file():
+        config_file = str(instance / INSTANCE_CONFIG)
     if config_file:
         with open(config_file, "rb") as fh:
             for key, value in tomllib.load(fh).items():
@@ -98,4 +145,10 @@ def load_settings(overrides: dict[str, Any] | None = None,
             values[name.upper()] = value
     if not values["BASE_IRI"].endswith(("/", "#")):
         values["BASE_IRI"] += "/"
+    values["INSTANCE_DIR"] = str(instance)
+    for name in PATH_SETTINGS:
+        if not values[name] and name in SHIPPED_DEFAULTS:
+            values[name] = str(resource_dir(SHIPPED_DEFAULTS[name]))
+        else:
+            values[name] = str(instance / Path(values[name]).expanduser())
     return values

@@ -22,7 +22,18 @@ from graph.queries import load_queries
 
 bp = Blueprint("ui", __name__, static_folder="static/ui", static_url_path="/ui/static")
 
-YASGUI_DIR = PROJECT_DIR / "tools" / "ui" / "node_modules" / "@zazuko" / "yasgui"
+
+
+def _yasgui_dir() -> Path:
+    """YASGUI's package: in the wheel under api/yasgui/ (pyproject.toml maps it there), in a
+    source checkout where npm installed it."""
+    installed = Path(__file__).resolve().parent / "yasgui"
+    if (installed / "package.json").is_file():
+        return installed
+    return PROJECT_DIR / "tools" / "ui" / "node_modules" / "@zazuko" / "yasgui"
+
+
+YASGUI_DIR = _yasgui_dir()
 #: The files of YASGUI's build that the page loads (and the source maps, for debugging).
 ASSETS = ("yasgui.min.js", "yasgui.min.css", "yasgui.min.js.map")
 ASSET_MAX_AGE = 365 * 24 * 3600  # the URL carries the version, so a new release is a new URL

@@ -9,7 +9,9 @@ version and the SPARQL endpoint, because each is computed from the same release 
   on dataset, distributions and data service (convention 32) with the attribution text
   (convention 35); EU authority tables for theme, file type and language (30, 31);
   ``dcatde:politicalGeocodingURI`` mirrored in ``dct:spatial`` (8, 11); ``dcatde:contributorID``
-  when configured (12); compression via ``dcat:compressFormat``; SPDX checksums.
+  when configured (12); compression via ``dcat:compressFormat``; SPDX checksums with the
+  algorithm from DCAT-AP.de's hash algorithm list; ``dcat:byteSize`` as ``xsd:decimal``
+  (DCAT-AP 2.1). GovData's own SHACL profile (tests/data/dcat-ap-de/) checks all of it.
 - The SPARQL 1.1 Service Description is built in :mod:`graph.service` from the same release.
 """
 
@@ -51,8 +53,7 @@ SD = Vocab("http://www.w3.org/ns/sparql-service-description#", """
     Service Dataset Graph NamedGraph endpoint supportedLanguage SPARQL11Query resultFormat
     feature BasicFederatedQuery defaultDataset defaultGraph namedGraph name graph
 """)
-SPDX = Vocab("http://spdx.org/rdf/terms#", "Checksum checksum algorithm checksumValue "
-                                             "checksumAlgorithm_sha256")
+SPDX = Vocab("http://spdx.org/rdf/terms#", "Checksum checksum algorithm checksumValue")
 VCARD = Vocab("http://www.w3.org/2006/vcard/ns#", "Organization fn hasURL")
 ADMS = Vocab("http://www.w3.org/ns/adms#", "status versionNotes")
 
@@ -60,6 +61,8 @@ EU = "http://publications.europa.eu/resource/authority/"
 IANA = "http://www.iana.org/assignments/media-types/"
 FORMATS = "http://www.w3.org/ns/formats/"
 GEO = "http://dcat-ap.de/def/politicalGeocoding/"
+#: DCAT-AP.de's hash algorithm list (spdx:algorithm, not SPDX's own algorithm IRIs).
+SHA256 = "http://dcat-ap.de/def/hashAlgorithms/sha/256"
 THEMES = ("ECON", "GOVE", "REGI", "TECH")
 LANGUAGES = ("DEU", "ENG")
 #: dump format -> (EU file type, W3C format IRI)
@@ -228,9 +231,9 @@ def _distribution(out: Triples, release: Release, urls: Urls, ds: ox.NamedNode,
             ox.Triple(dist, DCT.format, N(EU + "file-type/" + FILE_TYPES[f.format][0])),
             ox.Triple(dist, DCAT.mediaType, N(IANA + f.media_type)),
             ox.Triple(dist, DCAT.compressFormat, N(IANA + "application/gzip")),
-            ox.Triple(dist, DCAT.byteSize, ox.Literal(str(f.size), datatype=XSD.nonNegativeInteger)),
+            ox.Triple(dist, DCAT.byteSize, ox.Literal(str(f.size), datatype=XSD.decimal)),
             ox.Triple(dist, SPDX.checksum, checksum), ox.Triple(checksum, RDF.type, SPDX.Checksum),
-            ox.Triple(checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256),
+            ox.Triple(checksum, SPDX.algorithm, N(SHA256)),
             ox.Triple(checksum, SPDX.checksumValue, ox.Literal(f.sha256, datatype=XSD.hexBinary)),
             ox.Triple(dist, DCATDE.licenseAttributionByText, lit(attribution)),
             ox.Triple(dist, ADMS.status, N("http://purl.org/adms/status/Completed"))]

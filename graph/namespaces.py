@@ -64,7 +64,10 @@ DCT = Vocab("http://purl.org/dc/terms/", """
 FOAF = Vocab("http://xmlns.com/foaf/0.1/", "name homepage page Person Document Agent")
 ORG = Vocab("http://www.w3.org/ns/org#", "Membership Role Organization role member memberDuring")
 SCHEMA = Vocab("https://schema.org/", "url name startDate endDate")
-PROV = Vocab("http://www.w3.org/ns/prov#", "wasDerivedFrom Entity Activity Plan generatedAtTime")
+PROV = Vocab("http://www.w3.org/ns/prov#", """
+    wasDerivedFrom Entity Activity Plan generatedAtTime wasAttributedTo wasGeneratedBy
+    wasAssociatedWith used startedAtTime invalidatedAtTime wasInvalidatedBy Agent
+""")
 
 PREFIXES: dict[str, str] = {
     "regio": REGIO_IRI,

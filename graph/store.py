@@ -344,11 +344,16 @@ class RemoteStore(Store):
 
     def __init__(self, query_url: str, *, update_url: str | None = None,
                  gsp_url: str | None = None, base_iri: str = DEFAULT_BASE_IRI,
-                 timeout: float = 120.0, max_request_bytes: int = 16 << 20) -> None:
+                 timeout: float = 120.0, max_request_bytes: int = 16 << 20,
+                 user: str = "", password: str = "", auth: str = "basic") -> None:
         self.query_url, self.update_url = query_url, update_url or query_url
         self.gsp_url, self.base_iri, self.timeout = gsp_url, base_iri, timeout
         self.max_request_bytes = max_request_bytes
         self._session = requests.Session()
+        if user:  # credentials for every request (Virtuoso: digest on /sparql-auth)
+            from requests.auth import HTTPBasicAuth, HTTPDigestAuth
+
+            self._session.auth = (HTTPDigestAuth if auth == "digest" else HTTPBasicAuth)(user, password)
 
     def _post(self, url: str, **kwargs: Any) -> requests.Response:
         return self._send("POST", url, **kwargs)
@@ -478,7 +483,10 @@ def open_store(settings: Mapping[str, Any]) -> Store:
     if settings.get("SPARQL_URL"):
         return RemoteStore(settings["SPARQL_URL"],
                            update_url=settings.get("UPDATE_URL") or settings["SPARQL_URL"],
-                           gsp_url=settings.get("GSP_URL") or None, base_iri=base_iri)
+                           gsp_url=settings.get("GSP_URL") or None, base_iri=base_iri,
+                           user=settings.get("REMOTE_USER") or "",
+                           password=settings.get("REMOTE_PASSWORD") or "",
+                           auth=settings.get("REMOTE_AUTH") or "basic")
     return EmbeddedStore(settings["STORE"], base_iri=base_iri,
                          keep=int(settings.get("KEEP_VERSIONS") or DEFAULT_KEEP),
                          load_batch=int(settings.get("LOAD_BATCH") or 0))
@@ -490,7 +498,8 @@ def load_project(store: Store, settings: Mapping[str, Any], *,
     executables, see graph.examples) and the built OWL 4.0 data, replacing earlier loads.
 
     Stale data graphs (under ``BASE_IRI + 'graph/'``, not produced by this build, and not a
-    user file graph under ``graph/file/``) are removed in the same write.
+    user file graph under ``graph/file/`` or a published partner submission under
+    ``graph/submission/``) are removed in the same write.
     """
     from graph.build import build_owl40
     from graph.examples import EXAMPLES_GRAPH, examples_quads
@@ -519,8 +528,9 @@ def load_project(store: Store, settings: Mapping[str, Any], *,
         graphs.setdefault(quad.graph_name.value, []).append(quad)
     step("built the OWL 4.0 data", 2, 3)
     data_prefix = settings["BASE_IRI"] + "graph/"
+    kept = (data_prefix + "file/", data_prefix + "submission/")  # user files, published submissions
     stale = [g for g in store.graph_names() if g.startswith(data_prefix)
-             and not g.startswith(data_prefix + "file/") and g not in graphs]
+             and not g.startswith(kept) and g not in graphs]
     written = store.replace_graphs(graphs, drop=stale)
     step("written", 3, 3)
     return LoadReport(written, stale, time.perf_counter() - started)

@@ -47,3 +47,4 @@ def memory_store(owl40_build: BuildResult):
 
 
 from tests.servers import oxigraph_server  # noqa: E402,F401  (session fixture: live Oxigraph server)
+from tests.virtuoso import virtuoso_server  # noqa: E402,F401  (session fixture: live Virtuoso 7)

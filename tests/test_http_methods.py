@@ -12,7 +12,7 @@ from graph.store import load_project, open_store
 
 SAMPLE = {"kind": "project", "slug": "smart-country-side", "path": "source/s-nw-2016",
           "list": "role", "code": "lead", "file": "owl40.nq.gz", "name": "yasgui.min.js",
-          "filename": "ui.css", "version": "0.1.0", "ext": "ttl", "part": "1"}
+          "filename": "ui.css", "version": "0.1.0", "ext": "ttl", "part": "1", "number": "1"}
 
 
 @pytest.fixture(scope="module")

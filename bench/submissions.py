@@ -1,0 +1,171 @@
+"""Partner submissions (issue 12): how long a partner waits for the report, and how long a
+publication takes.
+
+* validation: a submission of about 100, 1,000 and 10,000 triples, from upload to report
+  (stored, read in the child process, mapped, validated in the context of the published graph
+  with pySHACL, reports built and stored): median and p95 over several runs, as RDF (Turtle:
+  new projects with the partner's participation) and as a sheet (CSV: new participations in
+  the partner's project);
+* publication: publishing an accepted 1,000-triple submission into the OWL 4.0 store (~10k
+  quads) and into a store of 1M quads (the invented bench data plus OWL 4.0).
+
+Data: the OWL 4.0 build; the 1M quads are the invented graph of bench/generate.py
+(``bench/data/synthetic-1m.nq.gz``, generated when missing). Nothing invented is about a real
+organisation; the submitted records are invented too ("Bench-Projekt … (erfunden)").
+
+    .venv/bin/python bench/submissions.py [--sizes 100,1000,10000] [--runs 9] [--no-million]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from api.config import load_settings  # noqa: E402
+from graph.store import load_project, open_store  # noqa: E402
+from graph.submissions.auth import create_token, identify  # noqa: E402
+from graph.submissions.service import Config, SubmissionService  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+ORG = "https://w3id.org/owl40/id/organisation/fh-bielefeld"
+PROJECT = "https://w3id.org/owl40/id/project/work-and-care"
+
+
+def turtle(n_triples: int, tag: str) -> bytes:
+    """New invented projects, each with the partner's participation: 15 triples a pair."""
+    lines = ["@prefix regio: <https://w3id.org/regio-kg/ontology#> .",
+             "@prefix dct: <http://purl.org/dc/terms/> .",
+             "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .",
+             "@prefix id: <https://w3id.org/owl40/id/> ."]
+    for i in range(max(1, n_triples // 15)):
+        p = f"bench-{tag}-{i}"
+        lines.append(
+            f'<https://w3id.org/owl40/id/project/{p}> a regio:Project ; '
+            f'dct:title "Bench-Projekt {i} (erfunden)"@de, "Bench project {i} (invented)"@en ; '
+            f'dct:description "Erfundenes Projekt für die Messung."@de ; '
+            f'regio:acronym "B{i}" ; regio:startDate "2024-01-01"^^xsd:date ; '
+            f'regio:endDate "2026-12-31"^^xsd:date ; regio:keyword "Messung"@de, "bench"@en .')
+        lines.append(
+            f"<https://w3id.org/owl40/id/participation/{p}--fh-bielefeld> a regio:Participation ; "
+            f"regio:participant <{ORG}> ; regio:participationIn "
+            f'<https://w3id.org/owl40/id/project/{p}> ; regio:roleText "Partner" ; '
+            f'regio:startDate "2024-01"^^xsd:gYearMonth .')
+    return "\n".join(lines).encode()
+
+
+def sheet(n_triples: int, tag: str) -> bytes:
+    """New participations of invented organisations in the partner's project: 8 triples a row."""
+    rows = ["Änderung;Datensatz (Kennung);Quelle;Beteiligte Organisation;Beteiligt an;"
+            "Rolle laut Quelle;Beginn;Ende;Rolle"]
+    for i in range(max(1, n_triples // 8)):
+        rows.append(f"neu;;selbst;bench-org-{tag}-{i};work-and-care;Partner (erfunden);"
+                    f"01.01.2024;2026-12;partner")
+    return ("\n".join(rows) + "\n").encode()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+
+
+def setup(directory: Path, *, million: Path | None = None, validators: int = 2
+          ) -> tuple[SubmissionService, dict]:
+    settings = load_settings({"STORE": str(directory / "store"),
+                              "SUBMISSIONS_DIR": str(directory / "submissions"),
+                              "DUMPS_DIR": str(directory / "dumps"),
+                              "CACHE_DIR": str(directory / "cache"),
+                              "SUBMISSION_MAX_BYTES": 64 << 20,
+                              "SUBMISSION_VALIDATORS": validators}, environ={})
+    if million is not None:
+        from bench.servers import load_ours
+
+        load_ours(million, directory / "store")
+    store = open_store(settings)
+    load_project(store, settings)
+    service = SubmissionService(store, Config.from_settings(settings))
+    return service, settings
+
+
+def measure_validation(service: SubmissionService, sizes: list[int], runs: int) -> list[dict]:
+    _, token = create_token(service.storage, role="partner", organisation=ORG, label="bench")
+    who = identify(service.storage, token)
+    out = []
+    for fmt, build, media, name in (("rdf", turtle, "text/turtle", "bench.ttl"),
+                                    ("csv", sheet, "text/csv", "bench.csv")):
+        for size in sizes:
+            n = runs if size <= 1000 else max(3, runs // 3)
+            times, triples, states = [], 0, set()
+            for run in range(n + 1):  # the first run warms up (shapes, child process)
+                data = build(size, f"{fmt}{size}r{run}")
+                started = time.perf_counter()
+                sub, checked = service.submit(who, data, filename=name, content_type=media)
+                elapsed = time.perf_counter() - started
+                if run:
+                    times.append(elapsed)
+                triples = len(checked.changes.triples())
+                states.add(sub.state)
+            row = {"format": fmt, "size": size, "triples": triples, "runs": n,
+                   "median_s": round(statistics.median(times), 3),
+                   "p95_s": round(percentile(times, 0.95), 3), "states": sorted(states)}
+            print(json.dumps(row), flush=True)
+            out.append(row)
+    return out
+
+
+def measure_publication(service: SubmissionService, label: str, size: int = 1000) -> dict:
+    _, ptoken = create_token(service.storage, role="partner", organisation=ORG, label="bench")
+    _, ctoken = create_token(service.storage, role="curator", organisation=None, label="bench")
+    partner, curator = identify(service.storage, ptoken), identify(service.storage, ctoken)
+    sub, checked = service.submit(partner, turtle(size, f"pub-{label.lower()}"), filename="p.ttl",
+                                  content_type="text/turtle")
+    service.accept(curator, sub.id)
+    quads = service.store.count()
+    started = time.perf_counter()
+    _sub, result = service.publish(curator, sub.id)
+    elapsed = time.perf_counter() - started
+    row = {"publication_into": label, "store_quads": quads,
+           "triples": sum(result.written.values()), "seconds": round(elapsed, 3)}
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="100,1000,10000")
+    ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--validators", type=int, default=2, help="SUBMISSION_VALIDATORS")
+    ap.add_argument("--no-million", action="store_true", help="skip the 1M-quad store")
+    ap.add_argument("--million-data", type=Path, default=BENCH / "data" / "synthetic-1m.nq.gz")
+    ap.add_argument("-o", "--out", type=Path, default=BENCH / "results" / "submissions.json")
+    args = ap.parse_args(argv)
+    results: dict = {}
+    with tempfile.TemporaryDirectory(prefix="owl40-bench-sub-") as tmp:
+        service, _ = setup(Path(tmp) / "owl40", validators=args.validators)
+        results["validation"] = measure_validation(
+            service, [int(s) for s in args.sizes.split(",")], args.runs)
+        results["publication"] = [measure_publication(service, "owl40")]
+        service.store.close()
+        if not args.no_million:
+            if not args.million_data.exists():
+                from bench.generate import generate
+
+                generate(1_000_000, args.million_data)
+            big, _ = setup(Path(tmp) / "million", million=args.million_data,
+                           validators=args.validators)
+            results["publication"].append(measure_publication(big, "1M"))
+            big.store.close()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Where the files the platform ships are: the ontology and code lists, the SHACL shapes, the
+generic example questions, and the data of the bundled default instance (OWL 4.0).
+
+In a source checkout they are the repository's top-level directories (``ontology/``,
+``shapes/``, ``queries/``, ``data/owl40/``). In an installed wheel they are package data under
+``graph/share/`` (``pyproject.toml`` maps each directory there), found through
+:mod:`importlib.resources`, so ``owl40`` works from any directory. An instance's own files
+(settings, data, store, dumps) never live here: see ``INSTANCE_DIR`` in ``api/config.py``.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+#: name -> path in a source checkout, relative to the repository root. The wheel holds each
+#: under ``graph/share/<name>`` (keep pyproject.toml's package-dir table in step).
+SHIPPED = {
+    "ontology": "ontology",
+    "shapes": "shapes",
+    "queries": "queries",
+    "owl40_data": "data/owl40",
+}
+
+
+def package_root() -> Path:
+    """The directory of the installed ``graph`` package."""
+    return Path(str(files("graph")))
+
+
+def resource_dir(name: str) -> Path:
+    """The directory of the shipped files ``name`` (a key of :data:`SHIPPED`): the wheel's
+    package data when installed, else the source checkout's top-level directory."""
+    if name not in SHIPPED:
+        raise KeyError(f"no shipped resource {name!r} (known: {', '.join(SHIPPED)})")
+    installed = package_root() / "share" / name
+    if installed.is_dir():
+        return installed
+    return package_root().parent / SHIPPED[name]
