@@ -35,6 +35,7 @@ def load(write: Write, sources: Iterable[Source], *, batch: int = 0) -> dict[str
     number of distinct triples per graph written. ``batch`` > 0 hands the loader that many
     quads per call (less memory, more time: see LOAD_BATCH in the README)."""
     w = write.store
+    write.touched = True
     seen: dict[ox.NamedNode, bool] = {}  # graph -> public
 
     def start(graph: ox.NamedNode) -> bool:

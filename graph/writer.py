@@ -67,22 +67,41 @@ class Write:
     def __init__(self, store: ox.Store, old: ox.Store, stats: Stats, uri_space: str) -> None:
         self.store, self.old, self.stats, self.uri_space = store, old, stats, uri_space
         self.operation = "write"
+        self.touched = False  # whether a change was settled already (the copy left ``old``)
 
     # -- the union, triple by triple ---------------------------------------------------------
     def settle(self, candidates: Iterable[ox.Triple],
-               exact: Mapping[str, list[int]] | None = None) -> None:
+               exact: Mapping[str, list[int]] | None = None, *,
+               content: Mapping[str, set[ox.Triple]] | None = None,
+               added: tuple[str, set[ox.Triple]] | None = None) -> None:
         """Make the default graph right for ``candidates`` (every triple the change may have
         touched) and count the change into the statistics. Graphs in ``exact`` get those
-        figures instead of a count of their changes."""
+        figures instead of a count of their changes.
+
+        When the change is known — ``content``: graphs whose whole new content is given
+        (an empty set for a removed graph), ``added``: triples added to one graph — the
+        graphs of a triple afterwards follow from its graphs before, and the copy is not
+        asked (one index look-up per triple instead of two)."""
         exact = exact or {}
         w, old, stats = self.store, self.old, self.stats
+        # (only for the first change of a write: later ones start from a changed copy)
+        known = (content is not None or added is not None) and not self.touched
+        self.touched = True
+        replaced = {ox.NamedNode(g): ts for g, ts in (content or {}).items()}
+        grown = (ox.NamedNode(added[0]), added[1]) if added else None
         to_add, to_remove = [], []
         default_added: list[ox.Triple] = []
         default_removed: list[ox.Triple] = []
         for t in candidates:
             s, p, o = t.subject, t.predicate, t.object
             before = {q.graph_name for q in old.quads_for_pattern(s, p, o, None)}
-            after = {q.graph_name for q in w.quads_for_pattern(s, p, o, None)}
+            if known:  # the copy's named graphs changed only as described
+                after = {g for g in before if g not in replaced}
+                after.update(g for g, ts in replaced.items() if t in ts)
+                if grown is not None and t in grown[1]:
+                    after.add(grown[0])
+            else:
+                after = {q.graph_name for q in w.quads_for_pattern(s, p, o, None)}
             public = any(is_public(g) for g in after)
             if public and DEFAULT not in after:
                 to_add.append(ox.Quad(s, p, o))
@@ -115,22 +134,25 @@ class Write:
         candidates: set[ox.Triple] = set()
         for g in sorted(set(graphs) | set(drop)):
             node = ox.NamedNode(g)
-            candidates.update(q.triple for q in w.quads_for_pattern(None, None, None, node))
-            w.remove_graph(node)
+            source = w if self.touched else self.old  # (the copy's, once it changed)
+            if source.contains_named_graph(node):
+                candidates.update(q.triple for q in
+                                  source.quads_for_pattern(None, None, None, node))
+                w.remove_graph(node)
         fresh: dict[ox.BlankNode, ox.BlankNode] = {}
         quads, exact = [], {g: [0, 0] for g in drop}
+        content: dict[str, set[ox.Triple]] = {g: set() for g in drop}
         for g, triples in graphs.items():
-            node, n, h = ox.NamedNode(g), 0, 0
-            for t in triples:
-                t = _relabel(t, fresh)
+            node, h = ox.NamedNode(g), 0
+            new = content[g] = {_relabel(t, fresh) for t in triples}
+            for t in new:
                 quads.append(ox.Quad(t.subject, t.predicate, t.object, node))
-                candidates.add(t)
-                n += 1
                 h += triple_hash(t)
-            exact[g] = [n, h % MOD]
+            candidates |= new
+            exact[g] = [len(new), h % MOD]
         if quads:
             w.extend(quads)
-        self.settle(candidates, exact)
+        self.settle(candidates, exact, content=content)
 
     def add(self, graph: str, triples: Iterable[ox.Triple]) -> None:
         """Add triples to a named graph, keeping what it holds."""
@@ -138,7 +160,7 @@ class Write:
         fresh: dict[ox.BlankNode, ox.BlankNode] = {}
         unique = {_relabel(t, fresh) for t in triples}
         self.store.extend(ox.Quad(t.subject, t.predicate, t.object, node) for t in unique)
-        self.settle(unique)
+        self.settle(unique, added=(graph, unique))
 
     def update(self, sparql: str, *, logged: bool = True) -> None:
         """Run a SPARQL update as logged steps and settle the triples they touched; an update
@@ -149,6 +171,7 @@ class Write:
             plan = None  # a rewriting this module did not foresee: run the update as it is
         w = self.store
         if plan is None:
+            self.touched = True
             w.update(" ;\n".join([sparql, *recompute_union()]))
             self.stats.mark_pending({g.value for g in w.named_graphs()
                                      if isinstance(g, ox.NamedNode)} | set(self.stats.graphs))
