@@ -118,10 +118,11 @@ class _Version:
                 stats = stats_module.complete(stats or Stats({}, {
                     g.value for g in self.reader.named_graphs()
                     if isinstance(g, ox.NamedNode)}, None), self.reader, uri_space)
-                record = store.versions.record(number)
-                if record:  # later writes then count their changes from these figures
-                    store.versions.write_stats(number, stats)
-                    store.versions.write_record(number, {**record, "quads": stats.quads})
+                with store.versions.lock():  # (a clean-up must not take a new base away)
+                    record = store.versions.record(number)
+                    if record:  # later writes then count their changes from these figures
+                        store.versions.write_stats(number, stats)
+                        store.versions.write_record(number, {**record, "quads": stats.quads})
             self.stats = stats
         else:  # a remote store: read it whole into memory (no statistics are kept there)
             self.reader = ox.Store()

@@ -20,7 +20,6 @@ does that after the switch, never the writer.
 from __future__ import annotations
 
 import hashlib
-import marshal
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,28 +50,23 @@ class Stats:
     graphs: dict[str, tuple[int, int]] = field(default_factory=dict)
     pending: set[str] = field(default_factory=set)
     default: dict[str, Any] | None = None
+    #: Where these figures were read from (graph.versions: the base file and the graphs
+    #: changed since) and the graphs changed since they were read; together they let the
+    #: next version's statistics be written as a small delta. Not part of the figures.
+    origin: tuple[int, dict[str, Any]] | None = field(default=None, compare=False, repr=False)
+    changed: set[str] = field(default_factory=set, compare=False, repr=False)
 
     @classmethod
     def empty(cls) -> Stats:
         return cls({}, set(), {"triples": 0, "predicates": {}, "classes": {}, "subjects": 0,
                                "objects": 0, "entities": 0})
 
-    def dumps(self) -> bytes:
-        """The statistics as bytes (marshal: fast for the ten thousands of graphs of a big
-        store, read and written on every write)."""
-        return marshal.dumps({"graphs": self.graphs, "pending": sorted(self.pending),
-                              "default": self.default})
-
-    @classmethod
-    def loads(cls, data: bytes) -> Stats:
-        value = marshal.loads(data)
-        return cls(value["graphs"], set(value["pending"]), value["default"])
-
     def copy(self) -> Stats:
         default = None
         if self.default is not None:
             default = {k: dict(v) if isinstance(v, dict) else v for k, v in self.default.items()}
-        return Stats(dict(self.graphs), set(self.pending), default)
+        return Stats(dict(self.graphs), set(self.pending), default, self.origin,
+                     set(self.changed))
 
     @property
     def complete(self) -> bool:
@@ -104,18 +98,23 @@ class Stats:
         if graph in self.pending:
             return
         n, h = self.graphs.get(graph, (0, 0))
-        n, h = n + sign, (h + sign * triple_hash(triple)) % MOD
-        if n:
-            self.graphs[graph] = (n, h)
+        self.set(graph, n + sign, (h + sign * triple_hash(triple)) % MOD)
+
+    def set(self, graph: str, triples: int, digest: int) -> None:
+        """Set the figures of one graph (none when it has no triples)."""
+        self.changed.add(graph)
+        self.pending.discard(graph)
+        if triples:
+            self.graphs[graph] = (triples, digest)
         else:
             self.graphs.pop(graph, None)
 
     def drop(self, graph: str) -> None:
-        self.graphs.pop(graph, None)
-        self.pending.discard(graph)
+        self.set(graph, 0, 0)
 
     def mark_pending(self, graphs: Iterable[str]) -> None:
         for g in graphs:
+            self.changed.add(g)
             self.graphs.pop(g, None)
             self.pending.add(g)
 
@@ -202,9 +201,7 @@ def complete(stats: Stats, store: ox.Store, uri_space: str) -> Stats:
     """``stats`` with the pending graphs and missing default figures computed from ``store``."""
     done = stats.copy()
     for graph in sorted(done.pending):
-        figures = graph_figures(store, graph)
-        if figures[0]:
-            done.graphs[graph] = figures
+        done.set(graph, *graph_figures(store, graph))
     done.pending.clear()
     if done.default is None:
         done.default = default_figures(store, uri_space)

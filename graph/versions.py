@@ -3,7 +3,11 @@
 Layout of an embedded store directory::
 
     versions/<n>/       one RocksDB store per version (n = 1, 2, ...; a number is never reused)
-    versions/<n>.stats  the version's statistics (graph.stats)
+    versions/<n>.stats  the version's statistics (graph.stats): the graphs changed since a
+                        base file, the pending graphs, the default graph's figures
+    versions/<b>.base   the figures of every graph as of version b, shared by the versions
+                        whose statistics name it; a new one is written when the changes
+                        since the last grow large, so a write stores only what it changed
     versions/<n>.json   the version's record: when and by what it was made, its size;
                         written (after the statistics) before the switch, so a version
                         without a record never went live
@@ -27,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
+import marshal
 import os
 import shutil
 from collections.abc import Iterator
@@ -68,6 +73,19 @@ class VersionInfo:
     @property
     def quads(self) -> int | None:
         return self.record.get("quads")
+
+
+#: Graphs changed since the base file above which a new base is written (or an eighth of
+#: the graphs, when more).
+DELTA_LIMIT = 2000
+#: The base file last read, per versions directory: (path, mtime, size), figures.
+_BASES: dict[str, tuple[tuple[str, int, int], dict[str, tuple[int, int]]]] = {}
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -129,21 +147,53 @@ class Versions:
     def stats_path(self, number: int) -> Path:
         return self.dir / f"{number}.stats"
 
+    def base_path(self, number: int) -> Path:
+        return self.dir / f"{number}.base"
+
     def read_stats(self, number: int) -> Stats | None:
-        """The statistics of version ``number`` (None: unknown, e.g. an older store)."""
+        """The statistics of version ``number`` (None: unknown or unreadable, e.g. an older
+        store or a file lost in a power failure: they are then computed from the store)."""
         try:
-            return Stats.loads(self.stats_path(number).read_bytes())
+            value = marshal.loads(self.stats_path(number).read_bytes())
+            base, delta = int(value["base"]), value["delta"]
+            graphs = dict(self._read_base(base))
+            for g, figures in delta.items():
+                if figures is None:
+                    graphs.pop(g, None)
+                else:
+                    graphs[g] = figures
+            return Stats(graphs, set(value["pending"]), value["default"], (base, delta))
         except (OSError, ValueError, EOFError, KeyError, TypeError):
             return None
 
+    def _read_base(self, number: int) -> dict[str, tuple[int, int]]:
+        path = self.base_path(number)
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size)
+        cached = _BASES.get(str(self.dir))
+        if cached is None or cached[0] != key:
+            cached = (key, marshal.loads(path.read_bytes()))
+            _BASES[str(self.dir)] = cached
+        return cached[1]
+
     def write_stats(self, number: int, stats: Stats) -> None:
-        path = self.stats_path(number)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(stats.dumps())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        """Store the statistics of version ``number``: the graphs changed since the base
+        file they descend from, or, when those are many (or there is no base), a new base.
+        Not fsync'ed: the figures are a cache (unreadable ones are recomputed)."""
+        delta: dict[str, Any] | None = None
+        if stats.origin is not None and self.base_path(stats.origin[0]).is_file():
+            base, delta = stats.origin[0], dict(stats.origin[1])
+            for g in stats.changed:
+                delta[g] = stats.graphs.get(g)
+            if len(delta) > max(DELTA_LIMIT, len(stats.graphs) // 8):
+                delta = None
+        if delta is None:
+            base, delta = number, {}
+            _write_atomic(self.base_path(number), marshal.dumps(stats.graphs))
+        _write_atomic(self.stats_path(number), marshal.dumps({
+            "base": base, "delta": delta, "pending": sorted(stats.pending),
+            "default": stats.default}))
+        stats.origin, stats.changed = (base, delta), set()
 
     def finish(self, number: int, operation: str, stats: Stats, **extra: Any) -> None:
         """Write a new version's statistics, then its record (it may now go live)."""
@@ -233,8 +283,8 @@ class Versions:
         under the lock); returns what was removed."""
         removed = self.orphans()
         for path in removed:
-            shutil.rmtree(path, ignore_errors=True)
             self._forget(int(path.name))
+            shutil.rmtree(path, ignore_errors=True)
         for stray in self.root.glob(".current-*"):
             stray.unlink(missing_ok=True)
         for stray in self.dir.glob(".*.tmp"):
@@ -248,9 +298,18 @@ class Versions:
             live = self.live_number()
             older = [n for n in self.numbers() if n < live]
             for n in older[: max(len(older) - (self.keep - 1), 0)]:
+                self._forget(n)  # the record first: a half-removed version is an orphan
                 shutil.rmtree(self.dir / str(n), ignore_errors=True)
-                self._forget(n)
                 removed.append(self.dir / str(n))
+        used = set()
+        for path in self.dir.glob("*.stats"):
+            try:
+                used.add(int(marshal.loads(path.read_bytes())["base"]))
+            except (OSError, ValueError, EOFError, KeyError, TypeError):
+                continue
+        for path in self.dir.glob("*.base"):
+            if path.stem.isdigit() and int(path.stem) not in used:
+                path.unlink(missing_ok=True)
         return removed
 
     # -- listing and restoring -------------------------------------------------------------

@@ -120,9 +120,7 @@ class Write:
         for quad in to_remove:
             w.remove(quad)
         for g, figures in exact.items():
-            stats.drop(g)
-            if figures[0]:
-                stats.graphs[g] = (figures[0], figures[1])
+            stats.set(g, figures[0], figures[1])
         stats.change_default(default_added, default_removed, old, w, self.uri_space)
 
     # -- changes -----------------------------------------------------------------------------

@@ -154,3 +154,37 @@ def test_a_load_in_small_batches_gives_the_same_store(tmp_path: Path) -> None:
     assert stats_module.from_store(whole.store, "x").data_version() == \
         stats_module.from_store(batched.store, "x").data_version()
     assert batched.count() == 100 and batched.count_default() == 100
+
+
+def test_a_small_write_stores_only_the_statistics_it_changed(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Statistics are a base file plus the graphs changed since: a small write adds a small
+    file; when the changes grow a new base is written and the old one removed once no kept
+    version names it; every version's figures read back equal those of its store."""
+    from graph import versions as versions_module
+
+    monkeypatch.setattr(versions_module, "DELTA_LIMIT", 5)
+    store = EmbeddedStore(tmp_path / "store", keep=2)
+    many = {f"{EX}graph/{i}": [ox.Triple(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p"),
+                                         ox.Literal(str(i)))] for i in range(60)}
+    store.replace_graphs(many)
+    first = store.versions.live_number()
+    assert store.versions.base_path(first).is_file()  # 60 new graphs: a base
+    for i in range(3):
+        store.update(f"INSERT DATA {{ GRAPH <{EX}graph/{i}> {{ <{EX}x> <{EX}p> {i} }} }}")
+        number = store.versions.live_number()
+        assert not store.versions.base_path(number).is_file()
+        assert store.versions.stats_path(number).stat().st_size < \
+            store.versions.base_path(first).stat().st_size / 4
+        stats_ok(store)
+    for i in range(3, 10):  # more changed graphs than DELTA_LIMIT: a new base
+        store.update(f"INSERT DATA {{ GRAPH <{EX}graph/{i}> {{ <{EX}x> <{EX}p> {i} }} }}")
+        stats_ok(store)
+    bases = sorted(int(p.stem) for p in store.versions.dir.glob("*.base"))
+    assert first not in bases and bases  # the first base is no longer named by a kept version
+    for info in store.versions.list():  # every kept version: its figures from its base + delta
+        stats = store.versions.read_stats(info.number)
+        assert stats is not None
+        assert stats.graphs == stats_module.from_store(
+            ox.Store.read_only(str(info.path)), store.base_iri + "id/").graphs
+    store.close()
