@@ -31,6 +31,9 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "KEEP_VERSIONS": (5, "Store versions kept on disk (the live one included); older ones are "
                          "removed after each write. Listed by 'owl40 versions', restored by "
                          "'owl40 restore N'."),
+    "COMPACT_AFTER_FILES": (40, "After a write: when the live store version has this many "
+                                "more RocksDB files than after its last compaction, it is "
+                                "compacted in the background (graph/compaction.py); 0 = never."),
     "LOAD_BATCH": (0, "Quads handed to the bulk loader per call when loading files; 0 = all "
                       "in one call (fastest; pyoxigraph's loader then holds up to 1M quads "
                       "per thread, ~2 GB); e.g. 300000 keeps a load under 1 GB, slower."),

@@ -205,10 +205,11 @@ class EmbeddedStore(Store):
     """
 
     def __init__(self, path: str | Path, *, base_iri: str = DEFAULT_BASE_IRI,
-                 keep: int = DEFAULT_KEEP, load_batch: int = 0) -> None:
+                 keep: int = DEFAULT_KEEP, load_batch: int = 0, compact_after: int = 0) -> None:
         self.path = Path(path)
         self.base_iri = base_iri
         self.load_batch = load_batch
+        self.compact_after = compact_after
         self.versions = Versions(self.path, keep=keep)
         self._reader: ox.Store | None = None
         self._reader_target: str | None = None
@@ -231,7 +232,8 @@ class EmbeddedStore(Store):
         StoreError, syntax errors QuerySyntaxError."""
         try:
             with writing(self.versions, operation, uri_space=self.base_iri + "id/",
-                         compact=compact, empty=empty, open_version=self.read_version) as write:
+                         compact=compact, empty=empty, compact_after=self.compact_after,
+                         open_version=self.read_version) as write:
                 yield write
         except SyntaxError as exc:
             raise query_syntax_error(str(exc)) from None
@@ -489,7 +491,8 @@ def open_store(settings: Mapping[str, Any]) -> Store:
                            auth=settings.get("REMOTE_AUTH") or "basic")
     return EmbeddedStore(settings["STORE"], base_iri=base_iri,
                          keep=int(settings.get("KEEP_VERSIONS") or DEFAULT_KEEP),
-                         load_batch=int(settings.get("LOAD_BATCH") or 0))
+                         load_batch=int(settings.get("LOAD_BATCH") or 0),
+                         compact_after=int(settings.get("COMPACT_AFTER_FILES") or 0))
 
 
 def load_project(store: Store, settings: Mapping[str, Any], *,

@@ -88,6 +88,16 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -287,6 +297,10 @@ class Versions:
             shutil.rmtree(path, ignore_errors=True)
         for stray in self.root.glob(".current-*"):
             stray.unlink(missing_ok=True)
+        for work in self.dir.glob(".compact-*"):  # left by a compaction that was killed
+            pid = work.name.rsplit("-", 1)[-1]
+            if not pid.isdigit() or not _alive(int(pid)):
+                shutil.rmtree(work, ignore_errors=True)
         for stray in self.dir.glob(".*.tmp"):
             stray.unlink(missing_ok=True)
         on_disk = set(self.numbers())

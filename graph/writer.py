@@ -26,6 +26,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from graph import compaction
 from graph.errors import QuerySyntaxError, StoreError
 from graph.namespaces import SHAPES_IRI
 from graph.stats import MOD, Stats, triple_hash
@@ -228,13 +229,18 @@ def base_stats(versions: Versions, old: ox.Store) -> Stats:
 
 @contextmanager
 def writing(versions: Versions, operation: str, *, uri_space: str, compact: bool = False,
-            empty: bool = False,
+            empty: bool = False, compact_after: int = 0,
             open_version: Callable[[str], ox.Store] = ox.Store.read_only) -> Iterator[Write]:
     """One write as a new version (see the module docstring); ``open_version`` opens the
-    live version read-only (e.g. a view the caller already has open)."""
+    live version read-only (e.g. a view the caller already has open). With
+    ``compact_after`` > 0 the versions small writes leave are compacted (graph.compaction):
+    in the background once they have that many files more than after their last
+    compaction, by the write itself at ``HARD_FACTOR`` times that."""
     with versions.lock():
         versions.cleanup()
         target = versions.new_dir()
+        live = versions.live_number()
+        extra = 0
         try:
             old = open_version(str(versions.live()))
             stats = Stats.empty() if empty else base_stats(versions, old)
@@ -248,10 +254,15 @@ def writing(versions: Versions, operation: str, *, uri_space: str, compact: bool
         try:
             yield write
             write.store.flush()
+            base = 0 if empty else compaction.compacted_files(versions, live)
+            if compact_after and not compact:
+                extra = compaction.sst_files(target) - base
+                compact = extra >= compaction.HARD_FACTOR * compact_after
             if compact:
                 write.store.optimize()
             write.store = None  # type: ignore[assignment]  # the last reference: closes it
-            versions.finish(int(target.name), write.operation, write.stats)
+            versions.finish(int(target.name), write.operation, write.stats,
+                            compacted_files=compaction.sst_files(target) if compact else base)
             _LAST_WRITTEN.clear()
             _LAST_WRITTEN[(str(versions.dir), int(target.name))] = write.stats
         except BaseException:
@@ -261,3 +272,5 @@ def writing(versions: Versions, operation: str, *, uri_space: str, compact: bool
             raise
         versions.switch(target)
         versions.cleanup()
+    if compact_after and not compact and extra >= compact_after:
+        compaction.start_in_background(versions, compact_after)
