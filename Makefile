@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 # The instance `make serve` loads and serves (a directory with an owl40.toml).
 INSTANCE ?= instances/owl40
 
-.PHONY: install install-test serve test lint bench clean
+.PHONY: install install-test serve test lint bench bench-writes clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -57,6 +57,10 @@ test: install-test
 
 bench: install-test
 	$(BIN)/python bench/run.py
+
+# Loads and small updates against `oxigraph load` (bench/writes.py, bench/README.md).
+bench-writes: install-test
+	$(BIN)/python bench/writes.py
 
 clean:
 	rm -rf $(VENV) var tools/shacl-js/node_modules tools/ui/node_modules

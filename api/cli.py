@@ -134,8 +134,10 @@ def load(settings: Settings, files: tuple[Path, ...], graph: str | None, lang: s
     """Load the instance (ontology, code lists, shapes, extensions, example questions, and its
     data: fact sheet and sheets), or FILEs (with the ontology, code lists and shapes).
 
-    Everything is parsed, and the sheets are validated, before the store is written: a bad
-    file, or a sheet with an error, changes nothing.
+    Everything is parsed, and the sheets are validated, before the live data changes: a bad
+    file, or a sheet with an error, changes nothing. FILEs stream into a new store version
+    that goes live only when all of them are read. The release (dumps, release entry) is
+    written after.
     """
     from graph.instance.check import NotConforming
 
@@ -158,17 +160,52 @@ def load(settings: Settings, files: tuple[Path, ...], graph: str | None, lang: s
         click.echo(line, err=True)
     removed = f", removed {len(report.removed)} stale graphs" if report.removed else ""
     click.echo(f"loaded {report.total} triples into {len(report.graphs)} graphs"
-               f"{removed} in {report.seconds:.2f} s", err=True)
+               f"{removed} in {report.seconds:.2f} s (live)", err=True)
     click.echo(release, err=True)
 
 
 def _publish_release(store: Store, settings: Settings) -> str:
     """Write the dumps and the release entry for the new content (graph.dumps)."""
+    import time
+
     from graph.dumps import current_release
 
+    started = time.perf_counter()
     release = current_release(store, settings)
     return (f"release {release.number}: data {release.data_version}, ontology "
-            f"{release.ontology_version}, dumps in {settings['DUMPS_DIR']}")
+            f"{release.ontology_version}, dumps in {settings['DUMPS_DIR']} "
+            f"({time.perf_counter() - started:.2f} s)")
+
+
+def _embedded(store: Store) -> Any:
+    from graph.store import EmbeddedStore
+
+    if not isinstance(store, EmbeddedStore):
+        _fail("error: versions exist only for the embedded store (no SPARQL_URL)")
+    return store
+
+
+@main.command()
+@click.pass_obj
+def versions(settings: Settings) -> None:
+    """List the kept store versions, newest first (* = live)."""
+    with _errors(), _opened(settings) as store:
+        for info in _embedded(store).versions.list():
+            quads = "" if info.quads is None else f"{info.quads} quads"
+            click.echo(f"{'*' if info.live else ' '} {info.number:>5}  {info.created}  "
+                       f"{quads:>14}  {printable(info.operation)}")
+
+
+@main.command()
+@click.argument("number", type=int)
+@click.pass_obj
+def restore(settings: Settings, number: int) -> None:
+    """Make kept version NUMBER live again (as a new version; see 'owl40 versions')."""
+    with _errors(), _opened(settings) as store:
+        target = _embedded(store).versions.restore(number)
+        release = _publish_release(store, settings)
+    click.echo(f"version {number} restored as version {Path(target).name}", err=True)
+    click.echo(release, err=True)
 
 
 @main.command()

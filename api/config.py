@@ -52,6 +52,15 @@ SETTINGS: dict[str, tuple[Any, str]] = {
                            "digits) -> [column, row]; in owl40.toml a table [district_tiles], "
                            "as a variable 'CODE=COL,ROW CODE=COL,ROW'; empty = districts in a "
                            "row by code."),
+    "KEEP_VERSIONS": (5, "Store versions kept on disk (the live one included); older ones are "
+                         "removed after each write. Listed by 'owl40 versions', restored by "
+                         "'owl40 restore N'."),
+    "COMPACT_AFTER_FILES": (40, "After a write: when the live store version has this many "
+                                "more RocksDB files than after its last compaction, it is "
+                                "compacted in the background (graph/compaction.py); 0 = never."),
+    "LOAD_BATCH": (0, "Quads handed to the bulk loader per call when loading files; 0 = all "
+                      "in one call (fastest; pyoxigraph's loader then holds up to 1M quads "
+                      "per thread, ~2 GB); e.g. 300000 keeps a load under 1 GB, slower."),
     "SPARQL_URL": ("", "Query endpoint of a remote SPARQL 1.1 store; empty = embedded store."),
     "UPDATE_URL": ("", "Update endpoint of the remote store (defaults to SPARQL_URL)."),
     "GSP_URL": ("", "Graph Store Protocol endpoint of the remote store (optional, faster loads)."),

@@ -36,7 +36,7 @@ from api.i18n import translator
 from api.pagerender import current_language, render_page
 from graph import svg, viz
 from graph.catalog import METADATA_PREFIXES, dataset_descriptions, dataset_titles
-from graph.dumps import DUMPS, current_release, dump_path, read_releases, store_marker
+from graph.dumps import DUMPS, dump_path, read_releases, store_marker
 from graph.namespaces import PREFIXES, REGIO_IRI, REGIOCODE_IRI
 from graph.ontodoc import (
     OntologyDoc,
@@ -47,6 +47,7 @@ from graph.ontodoc import (
     serialise,
     shapes_files,
 )
+from graph.publish import latest_release
 from graph.release import Release, Urls, dcat_graph, void_graph
 from graph.resources import doc_file
 from graph.service import limits_text
@@ -79,8 +80,9 @@ def get_release() -> Release:
     cached = current_app.extensions.get(RELEASE_KEY)
     if cached and cached[0] == marker and (marker or time.monotonic() - cached[1] < REMOTE_TTL):
         return cached[2]
-    release = current_release(store, current_app.config)
-    current_app.extensions[RELEASE_KEY] = (marker, time.monotonic(), release)
+    release, live = latest_release(store, current_app.config)
+    if live:  # a release still being made is not cached: the next request looks again
+        current_app.extensions[RELEASE_KEY] = (marker, time.monotonic(), release)
     return release
 
 
@@ -226,7 +228,7 @@ def dump_file(name: str) -> Response:
     """One dump file (gzip), with Content-Length and its SHA-256 as ETag."""
     release = get_release()
     entry = next((f for f in release.files if f.name == name), None)
-    path = dump_path(current_app.config, name)
+    path = dump_path(current_app.config, name, release)
     if entry is None or path is None:
         abort(404, f"no dump file {name!r}; see /dumps/")
     if entry.sha256 in request.if_none_match:  # answered without opening the file

@@ -216,17 +216,34 @@ def checked(quads: Iterable[ox.Quad], limits: InputLimits,
     nested blank nodes and IllTypedLiteral for a literal outside its datatype."""
     blank: set[ox.BlankNode] = set()
     nesting = _Nesting(limits.max_depth, source)
-    for quad in quads:
+    blank_node, literal = ox.BlankNode, ox.Literal
+    unchecked = _UNCHECKED_DATATYPES
+    for quad in quads:  # (this loop runs for every quad of a load: kept lean)
         s, o = quad.subject, quad.object
-        for term in (s, o):
-            if isinstance(term, ox.BlankNode) and term not in blank:
-                blank.add(term)
-                if len(blank) > limits.max_blank_nodes:
-                    raise InputLimitError(
-                        f"more than {limits.max_blank_nodes:,} blank nodes; refused (limit: "
-                        "INPUT_MAX_BLANK_NODES)", source=source)
-        if isinstance(o, ox.BlankNode) and isinstance(s, ox.BlankNode):
-            nesting.add(s, o)
-        elif isinstance(o, ox.Literal) and (ill_typed(o) or _CONTROL.search(o.value)):
-            raise IllTypedLiteral(o, source=source)
+        s_blank, o_type = type(s) is blank_node, type(o)
+        if s_blank:
+            _count_blank(s, blank, limits, source)
+        if o_type is literal:
+            if _CONTROL.search(o.value) or (
+                    o.datatype.value not in unchecked and ill_typed(o)):
+                raise IllTypedLiteral(o, source=source)
+        elif o_type is blank_node:
+            _count_blank(o, blank, limits, source)
+            if s_blank:
+                nesting.add(s, o)
         yield quad
+
+
+#: Datatypes whose every lexical form is valid (no check needed).
+_UNCHECKED_DATATYPES = frozenset({"http://www.w3.org/2001/XMLSchema#string",
+                                  "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"})
+
+
+def _count_blank(node: ox.BlankNode, blank: set[ox.BlankNode], limits: InputLimits,
+                 source: str | None) -> None:
+    if node not in blank:
+        blank.add(node)
+        if len(blank) > limits.max_blank_nodes:
+            raise InputLimitError(
+                f"more than {limits.max_blank_nodes:,} blank nodes; refused (limit: "
+                "INPUT_MAX_BLANK_NODES)", source=source)

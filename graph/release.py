@@ -1,37 +1,37 @@
 """The one release description: what the store holds, in which versions, as which files.
 
-A :class:`Release` is built from a :class:`Snapshot` of the store (all named graphs and the
-default graph, blank nodes canonicalised so that the same content always gives the same bytes)
-and the publication settings. The VoID description, the DCAT-AP.de catalog and the SPARQL
+A :class:`Release` is built from the statistics of one store version (graph.stats: kept up
+to date by every write, no pass over the store), a few look-ups, and the publication
+settings. The VoID description, the DCAT-AP.de catalog and the SPARQL
 Service Description are all generated from it (``void_graph``, ``dcat_graph``,
 ``service_description``, defined in :mod:`graph.catalog` and :mod:`graph.service` and
 re-exported here), so the three
 can never disagree about counts, licence, version or endpoint.
 
-Versions: ``data_version`` is the first 12 hex digits of the SHA-256 of the canonical N-Quads of
-every named graph (so it also changes when the ontology or the shapes change);
+Versions: ``data_version`` is 12 hex digits naming the content of every named graph
+(graph.stats.Stats.data_version: sizes and multiset hashes of the graphs, blank nodes
+unlabelled; so it also changes when the ontology or the shapes change);
 ``ontology_version`` is the ontology's ``owl:versionInfo``; ``shapes_version`` the shapes
-graph's ``owl:versionInfo`` or, when it has none, a hash of the canonical shapes graph.
+graph's ``owl:versionInfo`` or, when it has none, a hash of the shapes graph's digest.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import pyoxigraph as ox
 
-from graph.namespaces import DCT, ONTOLOGY_IRI, OWL, RDF, REGIO, SHAPES_IRI, Vocab
-from graph.store import PRIVATE_GRAPHS, Store
+from graph.namespaces import DCT, ONTOLOGY_IRI, OWL, REGIO, SHAPES_IRI, Vocab
+from graph.stats import Stats
+from graph.writer import PRIVATE_GRAPHS
 
 #: The licence of data, ontology and shapes: CC BY 4.0 from the DCAT-AP.de licence list.
 LICENSE = "http://dcat-ap.de/def/licenses/cc-by/4.0"
 LICENSE_DEED = "https://creativecommons.org/licenses/by/4.0/"
 DEFAULT_PUBLISHER = "Regional knowledge graph"
-_CANON = ox.CanonicalizationAlgorithm.UNSTABLE
 _OWL = Vocab(OWL.iri, "versionInfo versionIRI")
 
 
@@ -157,106 +157,77 @@ def publication(settings: Mapping[str, Any]) -> dict[str, str]:
             "contributor_id": settings.get("DCATDE_CONTRIBUTOR_ID") or ""}
 
 
-@dataclass
-class Snapshot:
-    """The store's content, canonical and sorted: named-graph quads and default-graph triples."""
-
-    quads: list[ox.Quad]
-    triples: list[ox.Triple]
-
-    def nquads(self) -> bytes:
-        return ox.serialize(self.quads, format=ox.RdfFormat.N_QUADS)
-
-    def graph(self, name: str) -> list[ox.Quad]:
-        return [q for q in self.quads if q.graph_name == ox.NamedNode(name)]
-
-
-def canonical(quads: list[ox.Quad]) -> list[ox.Quad]:
-    """The quads with canonical blank-node labels (RDFC), sorted: same content, same list."""
-    dataset = ox.Dataset(quads)
-    dataset.canonicalize(_CANON)
-    return sorted(dataset, key=str)
-
-
-def take_snapshot(store: Store) -> Snapshot:
-    """Read every named graph and the default graph (the public union) of ``store``."""
-    quads = canonical(store.quads())
-    default = canonical([ox.Quad(*t) for t in store.query("CONSTRUCT WHERE { ?s ?p ?o }").triples])
-    return Snapshot(quads, [q.triple for q in default])
-
-
-def graph_hash(quads: list[ox.Quad]) -> str:
-    """12 hex digits of the SHA-256 of one graph's canonical N-Triples."""
-    triples = [q.triple for q in canonical([ox.Quad(*q.triple) for q in quads])]
-    return hashlib.sha256(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)).hexdigest()[:12]
-
-
-def _literal(quads: list[ox.Quad], subject: str, predicate: ox.NamedNode) -> str:
-    for q in quads:
-        if q.subject == ox.NamedNode(subject) and q.predicate == predicate:
-            return q.object.value
+def _literal(store: ox.Store, graph: str, subject: str, predicate: ox.NamedNode) -> str:
+    for q in store.quads_for_pattern(ox.NamedNode(subject), predicate, None, ox.NamedNode(graph)):
+        return q.object.value
     return ""
 
 
-def describe_snapshot(snapshot: Snapshot, base_iri: str) -> dict[str, Any]:
-    """The data facts of a snapshot: versions, counts per graph, class and property partitions."""
-    ontology, shapes = snapshot.graph(ONTOLOGY_IRI), snapshot.graph(SHAPES_IRI)
-    triples = snapshot.triples
-    classes: dict[str, set[str]] = {}
-    for t in triples:
-        if t.predicate == RDF.type and isinstance(t.object, ox.NamedNode):
-            classes.setdefault(t.object.value, set()).add(str(t.subject))
-    subjects = {str(t.subject) for t in triples}
-    uri_space = base_iri + "id/"
+def _rows(store: ox.Store, query: str) -> list[Any]:
+    return list(store.query(query))
+
+
+def describe(store: ox.Store, stats: Stats, base_iri: str) -> dict[str, Any]:
+    """The data facts of one store version: versions, counts per graph, class and property
+    partitions, from the version's statistics (graph.stats, which must be complete) and a
+    few look-ups (ontology and shapes versions, the plans, districts and plan links)."""
+    fig = stats.default or {}
+    shapes_version = _literal(store, SHAPES_IRI, SHAPES_IRI, _OWL.versionInfo)
+    if not shapes_version and stats.graphs.get(SHAPES_IRI):
+        digest = hashlib.sha256(stats.graph_digest(SHAPES_IRI).encode()).hexdigest()
+        shapes_version = "sha256-" + digest[:12]
+    plan = f"<{REGIO.ActionPlan.value}>"
+    examples = _rows(store, f"SELECT ?s WHERE {{ ?s a {plan} FILTER(isIRI(?s)) }} "
+                            "ORDER BY STR(?s) LIMIT 3")
     return {
-        "data_version": hashlib.sha256(snapshot.nquads()).hexdigest()[:12],
-        "ontology_version": _literal(ontology, ONTOLOGY_IRI, _OWL.versionInfo) or "unversioned",
-        "ontology_version_iri": _literal(ontology, ONTOLOGY_IRI, _OWL.versionIRI),
-        "shapes_version": (_literal(shapes, SHAPES_IRI, _OWL.versionInfo)
-                           or ("sha256-" + graph_hash(shapes) if shapes else "none")),
-        "triples": len(triples),
-        "quads": len(snapshot.quads),
-        "graphs": dict(sorted(Counter(q.graph_name.value for q in snapshot.quads).items())),
-        "classes": {c: len(s) for c, s in sorted(classes.items())},
-        "properties": dict(sorted(Counter(t.predicate.value for t in triples).items())),
-        "distinct_subjects": len(subjects),
-        "distinct_objects": len({str(t.object) for t in triples}),
-        "entities": sum(1 for s in subjects if s.startswith(f"<{uri_space}")),
-        "examples": tuple(sorted(s[1:-1] for s in classes.get(REGIO.ActionPlan.value, ())
-                                 if s.startswith("<"))[:3]),
-        "titles": _plan_titles(triples),
-        "district_codes": _district_codes(triples),
-        "project_links": _project_links(triples),
+        "data_version": stats.data_version(),
+        "ontology_version": _literal(store, ONTOLOGY_IRI, ONTOLOGY_IRI, _OWL.versionInfo)
+        or "unversioned",
+        "ontology_version_iri": _literal(store, ONTOLOGY_IRI, ONTOLOGY_IRI, _OWL.versionIRI),
+        "shapes_version": shapes_version or "none",
+        "triples": fig.get("triples", 0),
+        "quads": stats.quads,
+        "graphs": stats.counts(),
+        "classes": dict(sorted(fig.get("classes", {}).items())),
+        "properties": dict(sorted(fig.get("predicates", {}).items())),
+        "distinct_subjects": fig.get("subjects", 0),
+        "distinct_objects": fig.get("objects", 0),
+        "entities": fig.get("entities", 0),
+        "examples": tuple(row["s"].value for row in examples),
+        "titles": _plan_titles(store),
+        "district_codes": _district_codes(store),
+        "project_links": _project_links(store),
     }
 
 
-def _project_links(triples: list[ox.Triple]) -> dict[str, int]:
+def _project_links(store: ox.Store) -> dict[str, int]:
     """How many projects have a plan link of each status (confirmed, probable, candidate)."""
-    links = {t.object: t.subject for t in triples if t.predicate == REGIO.hasPlanLink}
-    status: dict[str, set[str]] = {}
-    for t in triples:
-        if t.predicate == REGIO.linkStatus and t.subject in links:
-            status.setdefault(t.object.value.rsplit("/", 1)[-1], set()).add(str(links[t.subject]))
-    return {code: len(projects) for code, projects in sorted(status.items())}
+    rows = _rows(store, f"SELECT ?status (COUNT(DISTINCT ?p) AS ?n) WHERE {{ "
+                        f"?p <{REGIO.hasPlanLink.value}> ?l . ?l <{REGIO.linkStatus.value}> "
+                        "?status } GROUP BY ?status")
+    counts: dict[str, int] = {}
+    for row in rows:
+        code = row["status"].value.rsplit("/", 1)[-1]
+        counts[code] = counts.get(code, 0) + int(row["n"].value)
+    return dict(sorted(counts.items()))
 
 
-def _plan_titles(triples: list[ox.Triple]) -> dict[str, str]:
-    plans = {t.subject for t in triples if t.predicate == RDF.type and t.object == REGIO.ActionPlan}
-    titles = {}
-    for t in sorted(triples, key=str):
-        if t.subject in plans and t.predicate == DCT.title and isinstance(t.object, ox.Literal):
-            titles.setdefault(t.object.language or "", t.object.value)
+def _plan_titles(store: ox.Store) -> dict[str, str]:
+    rows = _rows(store, f"SELECT ?s ?t WHERE {{ ?s a <{REGIO.ActionPlan.value}> ; "
+                        f"<{DCT.title.value}> ?t FILTER(isLiteral(?t)) }}")
+    titles: dict[str, str] = {}
+    for triple in sorted((ox.Triple(r["s"], DCT.title, r["t"]) for r in rows), key=str):
+        titles.setdefault(triple.object.language or "", triple.object.value)
     return titles
 
 
-def _district_codes(triples: list[ox.Triple]) -> tuple[str, ...]:
+def _district_codes(store: ox.Store) -> tuple[str, ...]:
     """Kreisschlüssel (5 digits) of the regio:District resources, from their official codes
     (a Kreisschlüssel, or the 8-digit Gemeindeschlüssel of a kreisfreie Stadt)."""
-    districts = {t.subject for t in triples
-                 if t.predicate == RDF.type and t.object == REGIO.District}
-    codes = {t.object.value[:5] for t in triples
-             if t.subject in districts and t.predicate == REGIO.officialCode
-             and t.object.value.isdigit() and len(t.object.value) in (5, 8)}
+    rows = _rows(store, f"SELECT ?code WHERE {{ ?d a <{REGIO.District.value}> ; "
+                        f"<{REGIO.officialCode.value}> ?code }}")
+    codes = {r["code"].value[:5] for r in rows
+             if r["code"].value.isdigit() and len(r["code"].value) in (5, 8)}
     return tuple(sorted(codes))
 
 
@@ -268,5 +239,5 @@ def public_graphs(release: Release) -> dict[str, int]:
 from graph.catalog import dcat_graph, void_graph  # noqa: E402
 from graph.service import service_description  # noqa: E402
 
-__all__ = ["DumpFile", "Release", "Snapshot", "Urls", "dcat_graph", "describe_snapshot",
-           "publication", "service_description", "take_snapshot", "void_graph"]
+__all__ = ["DumpFile", "Release", "Urls", "dcat_graph", "describe", "publication",
+           "service_description", "void_graph"]

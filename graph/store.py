@@ -4,19 +4,18 @@ Layout: every statement lives in a named graph (ontology, code lists, shapes, th
 provenance graphs, user files). The default graph is the materialised union of the public
 named graphs (all but the shapes graph), each triple once, so a query without GRAPH sees
 each statement once however many sources state it (a union-default-graph view would repeat
-it per graph). Every write keeps that union up to date (`union_updates`).
+it per graph). Every write keeps that union up to date: the embedded store from the triples
+the write touched (graph.writer), the remote store with `union_updates`.
 
-Writes replace whole named graphs. Everything to be written is parsed and built *before*
-the store is touched, so bad input never half-writes. How atomic a replacement is depends
-on the backend (see `EmbeddedStore._replace` and `RemoteStore._replace`).
+Writes replace whole named graphs. Bad input never half-writes: the embedded store writes a
+private new version and switches to it only when the write is complete (files stream into
+it); the remote store gets everything parsed and built before it is touched, and how atomic
+a replacement is there depends on the server (see `RemoteStore._replace`).
 `count()`, `graph_names()` and `quads()` cover the named graphs only.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
-import shutil
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -28,22 +27,25 @@ from typing import Any
 import pyoxigraph as ox
 import requests
 
+from graph import bulkload
 from graph.errors import InputError, StoreError
 from graph.inputlimits import InputLimits
 from graph.instance.layout import CODELISTS_GRAPH as CODELISTS_GRAPH  # re-exported
-from graph.namespaces import PREFIXES, SHAPES_IRI
-from graph.rdfio import FORMAT_NAMES, Progress, parse_file
+from graph.namespaces import PREFIXES
+from graph.rdfio import FORMAT_NAMES, Progress, parse_file, read_quads
 from graph.sparql import QueryResult, query_syntax_error
+from graph.stats import Stats
+from graph.updatepolicy import check_syntax
+from graph.versions import DEFAULT_KEEP, Versions
+from graph.writer import PRIVATE_GRAPHS, Write, _relabel, recompute_union, writing
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8040/"
 DUMP_FORMATS = ("nquads", "trig", "turtle", "jsonld", "ntriples")
-#: Above this many new triples an embedded replacement is not one transaction (see below).
-ATOMIC_LIMIT = 50_000
+#: Above this many new triples an embedded replacement goes through the bulk loader.
+BULK_LIMIT = 50_000
 _CHUNK = 10_000
 
 Triples = Iterable[ox.Triple | ox.Quad]
-#: Graphs kept out of the default-graph union.
-PRIVATE_GRAPHS = (SHAPES_IRI,)
 
 
 def union_updates(changed: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -63,14 +65,6 @@ def union_updates(changed: Iterable[str]) -> tuple[list[str], list[str]]:
               f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER(?h NOT IN ({kept_out})) }} }}")
     after = f"INSERT {{ ?s ?p ?o }} WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
     return [before], [after]
-
-
-def recompute_union() -> list[str]:
-    """Updates that make the default graph exactly the union of the public named graphs."""
-    private = ", ".join(f"<{g}>" for g in PRIVATE_GRAPHS)
-    public = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({private}))"
-    return [f"DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER NOT EXISTS {{ {public} }} }}",
-            f"INSERT {{ ?s ?p ?o }} WHERE {{ {public} }}"]
 
 
 @dataclass
@@ -200,33 +194,29 @@ class Store(ABC):
 class EmbeddedStore(Store):
     """A persistent pyoxigraph (RocksDB) store in a directory of versions, created when missing.
 
-    Layout: ``<path>/versions/<n>/`` holds one RocksDB store per version and the symlink
+    Versions (graph.versions): ``<path>/versions/<n>/`` holds one RocksDB store per version,
     ``<path>/current`` names the live one. Readers (this object, the web workers' query
     engines) open the live version read-only, so any number of processes can read at once.
-    A write never touches the live version: it checkpoints it (``Store.backup``, hard links,
-    milliseconds), writes the copy, then swings ``current`` atomically. Readers see the old
-    or the new version, never a half-written one, and pyoxigraph's "read-only next to a
-    writer" undefined behaviour cannot arise. Writers take ``<path>/write.lock`` in turn.
-    The two newest older versions are kept for readers that still have them open.
+    A write (graph.writer) never touches the live version: it checkpoints it (hard links,
+    milliseconds), changes the copy, and swings ``current`` atomically; readers see the old or
+    the new version, never a half-written one, and a failed or killed write leaves the live
+    version as it was. The default-graph union and the statistics are updated from the
+    triples a write touched, not by a pass over the store. Loads stream into the bulk loader
+    (graph.bulkload). The last ``keep`` versions stay and can be restored.
     """
 
-    KEEP_OLD = 2
-
-    def __init__(self, path: str | Path, *, base_iri: str = DEFAULT_BASE_IRI) -> None:
+    def __init__(self, path: str | Path, *, base_iri: str = DEFAULT_BASE_IRI,
+                 keep: int = DEFAULT_KEEP, load_batch: int = 0, compact_after: int = 0) -> None:
         self.path = Path(path)
         self.base_iri = base_iri
-        self._writer: ox.Store | None = None
+        self.load_batch = load_batch
+        self.compact_after = compact_after
+        self.versions = Versions(self.path, keep=keep)
         self._reader: ox.Store | None = None
         self._reader_target: str | None = None
         self._closed = False
         try:
-            (self.path / "versions").mkdir(parents=True, exist_ok=True)
-            if not (self.path / "current").exists():
-                with self._lock():
-                    if not (self.path / "current").exists():
-                        first = self.path / "versions" / "1"
-                        ox.Store(str(first)).flush()
-                        self._switch(first)
+            self.versions.ensure()
         except OSError as exc:
             raise StoreError(f"cannot open the store at {self.path}: {exc}") from None
 
@@ -234,85 +224,42 @@ class EmbeddedStore(Store):
     @property
     def current_version(self) -> str:
         """Directory of the live version (the target of ``current``)."""
-        return os.path.realpath(self.path / "current")
+        return str(self.versions.live())
 
     @contextmanager
-    def _lock(self) -> Iterator[None]:
-        with open(self.path / "write.lock", "a+") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
-
-    def _switch(self, target: Path) -> None:
-        tmp = self.path / f".current-{os.getpid()}"
-        if tmp.is_symlink():
-            tmp.unlink()
-        os.symlink(os.path.relpath(target, self.path), tmp)
-        os.replace(tmp, self.path / "current")
-
-    def _cleanup(self) -> None:
-        versions = sorted((p for p in (self.path / "versions").iterdir() if p.name.isdigit()),
-                          key=lambda p: int(p.name))
-        live = Path(self.current_version)
-        old = [p for p in versions if p != live]
-        for stale in old[: max(len(old) - self.KEEP_OLD, 0)]:
-            shutil.rmtree(stale, ignore_errors=True)
-
-    @contextmanager
-    def _writing(self, *, compact: bool = True, empty: bool = False) -> Iterator[ox.Store]:
-        """A write transaction at version level: checkpoint (or, with ``empty``, start from
-        nothing), write the copy, compact it, switch.
-
-        Compaction (``Store.optimize``, about 3 s per million quads) merges RocksDB's levels
-        once, before readers see the version; measured at 1 M quads, aggregate queries then
-        run 20-40 % faster. Versions are immutable once live, so this is paid once per load.
-        Curators' small updates skip it (``compact=False``)."""
-        if self._writer is not None:  # nested: part of the same new version
-            yield self._writer
-            return
-        with self._lock():
-            versions = [int(p.name) for p in (self.path / "versions").iterdir() if p.name.isdigit()]
-            target = self.path / "versions" / str(max(versions, default=0) + 1)
-            try:
-                if not empty:
-                    ox.Store.read_only(self.current_version).backup(str(target))
-                self._writer = ox.Store(str(target))
-            except OSError as exc:
-                shutil.rmtree(target, ignore_errors=True)
-                raise StoreError(f"cannot prepare a new store version: {exc}") from None
-            try:
-                yield self._writer
-                self._writer.flush()
-                if compact:
-                    self._writer.optimize()
-            except BaseException:
-                self._writer = None
-                shutil.rmtree(target, ignore_errors=True)
-                raise
-            self._writer = None
-            self._switch(target)
-            self._cleanup()
+    def _writing(self, operation: str, *, compact: bool = False,
+                 empty: bool = False) -> Iterator[Write]:
+        """One write as a new version (graph.writer.writing); engine errors become
+        StoreError, syntax errors QuerySyntaxError."""
+        try:
+            with writing(self.versions, operation, uri_space=self.base_iri + "id/",
+                         compact=compact, empty=empty, compact_after=self.compact_after,
+                         open_version=self.read_version) as write:
+                yield write
+        except SyntaxError as exc:
+            raise query_syntax_error(str(exc)) from None
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"write failed: {exc}") from None
 
     def write_version(self, fill: Callable[[ox.Store], None]) -> str:
         """Build a whole new version from nothing: ``fill`` gets the writer (pyoxigraph's
         non-transactional ``bulk_load`` is safe there: no reader sees the version before the
-        switch). The version is compacted and goes live atomically; returns its directory."""
-        try:
-            with self._writing(empty=True) as writer:
-                fill(writer)
-        except (OSError, RuntimeError) as exc:
-            raise StoreError(f"write failed: {exc}") from None
+        switch). The version is compacted and goes live atomically; returns its directory.
+        The default graph is taken as ``fill`` leaves it."""
+        with self._writing("new version", empty=True, compact=True) as write:
+            fill(write.store)
+            write.fill_empty()
         return self.current_version
+
+    def stats(self) -> Stats | None:
+        """The live version's statistics (graph.stats), as recorded by its write."""
+        return self.versions.read_stats(self.versions.live_number())
 
     @property
     def store(self) -> ox.Store:
-        """The writer inside a write, else a read-only view of the live version."""
+        """A read-only view of the live version."""
         if self._closed:
             raise StoreError("the store is closed")
-        if self._writer is not None:
-            return self._writer
         return self.read_version(self.current_version)
 
     def read_version(self, target: str) -> ox.Store:
@@ -332,55 +279,49 @@ class EmbeddedStore(Store):
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"query failed: {exc}") from None
 
-    def _update(self, sparql: str) -> None:
-        try:
-            with self._writing(compact=False) as store:
-                store.update(sparql)
-        except SyntaxError as exc:
-            raise query_syntax_error(str(exc)) from None
-        except (OSError, RuntimeError) as exc:
-            raise StoreError(f"update failed: {exc}") from None
+    def update(self, sparql: str) -> int:
+        """Run a SPARQL update on the named graphs as one new version; the default graph
+        stays the union of the public named graphs (writes to it do not last). Returns the
+        size of the default graph afterwards."""
+        stats = self._update(sparql)
+        if stats.default is not None:
+            return int(stats.default["triples"])
+        return self.count_default()
+
+    def _update(self, sparql: str) -> Stats:
+        check_syntax(sparql)  # QuerySyntaxError with the position, before any copy is made
+        with self._writing("SPARQL update") as write:
+            write.update(sparql)
+        return write.stats
 
     def _replace(self, graphs: dict[str, set[ox.Triple]], drop: set[str]) -> None:
-        """One SPARQL update (union bookkeeping; DROP SILENT GRAPH…; INSERT DATA {GRAPH…}),
-        which pyoxigraph runs as one transaction: readers see the old or the new state.
+        """One new version with the graphs replaced; above ``BULK_LIMIT`` triples the new
+        content goes through the bulk loader and the version is compacted."""
+        total = sum(map(len, graphs.values()))
+        operation = f"replace {len(graphs)} graphs" + (f", drop {len(drop)}" if drop else "")
+        with self._writing(operation, compact=total > BULK_LIMIT) as write:
+            if total <= BULK_LIMIT:
+                write.replace(graphs, drop)
+                return
+            write.replace({g: [] for g, ts in graphs.items() if not ts}, drop)
+            fresh: dict[ox.BlankNode, ox.BlankNode] = {}
 
-        Trade-off: pyoxigraph writes cost some 20-40 µs per quad and index, and one big
-        transaction gets slower per quad as it grows (70,000 new triples: ~10 s). Above
-        ``ATOMIC_LIMIT`` new triples the old content goes in one transaction and the new
-        (named graphs and default-graph union) in a second one (`Store.extend`), so a reader
-        may briefly see those graphs empty. `bulk_extend` is not used: it is not
-        transactional and unsafe next to other writes.
-        """
-        with self._writing():
-            self._replace_in_version(graphs, drop)
+            def quads(graph: str, triples: set[ox.Triple]) -> Iterator[ox.Quad]:
+                node = ox.NamedNode(graph)
+                for t in triples:
+                    yield ox.Quad(*_relabel(t, fresh), node)
 
-    def _replace_in_version(self, graphs: dict[str, set[ox.Triple]], drop: set[str]) -> None:
-        before, after = union_updates(drop | set(graphs))
-        drops = [f"DROP SILENT GRAPH <{g}>" for g in sorted(drop | set(graphs))]
-        if sum(map(len, graphs.values())) <= ATOMIC_LIMIT:
-            # one INSERT DATA, so blank nodes shared across graphs stay shared
-            insert = _insert_data(graphs)
-            self._update(" ;\n".join(before + drops + ([insert] if insert else []) + after))
-            return
-        self._update(" ;\n".join(before + drops))
-        quads = [ox.Quad(*t, ox.NamedNode(g)) for g, ts in graphs.items() for t in ts]
-        quads += [ox.Quad(*t) for g, ts in graphs.items() if g not in PRIVATE_GRAPHS for t in ts]
-        try:
-            self.store.extend(quads)
-        except OSError as exc:
-            raise StoreError(f"write failed: {exc}") from None
+            bulkload.load(write, [(g, quads(g, ts)) for g, ts in graphs.items() if ts],
+                          batch=self.load_batch)
 
     def _add(self, graph_iri: str, triples: set[ox.Triple]) -> None:
-        graph = ox.NamedNode(graph_iri)
-        quads = [ox.Quad(*t, graph) for t in triples]
-        if graph_iri not in PRIVATE_GRAPHS:
-            quads += [ox.Quad(*t) for t in triples]  # default-graph union
-        try:
-            with self._writing() as store:
-                store.extend(quads)
-        except OSError as exc:
-            raise StoreError(f"write failed: {exc}") from None
+        with self._writing(f"add to <{graph_iri}>") as write:
+            write.add(graph_iri, triples)
+
+    def load_stream(self, sources: Iterable[bulkload.Source], operation: str) -> dict[str, int]:
+        """Stream every source into one new version (compacted), or change nothing."""
+        with self._writing(operation, compact=True) as write:
+            return bulkload.load(write, sources, batch=self.load_batch)
 
     def graph_names(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs()
@@ -549,7 +490,10 @@ def open_store(settings: Mapping[str, Any]) -> Store:
                            user=settings.get("REMOTE_USER") or "",
                            password=settings.get("REMOTE_PASSWORD") or "",
                            auth=settings.get("REMOTE_AUTH") or "basic")
-    return EmbeddedStore(settings["STORE"], base_iri=base_iri)
+    return EmbeddedStore(settings["STORE"], base_iri=base_iri,
+                         keep=int(settings.get("KEEP_VERSIONS") or DEFAULT_KEEP),
+                         load_batch=int(settings.get("LOAD_BATCH") or 0),
+                         compact_after=int(settings.get("COMPACT_AFTER_FILES") or 0))
 
 
 def background_quads(settings: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -606,18 +550,30 @@ def load_project(store: Store, settings: Mapping[str, Any], *,
 def load_files(store: Store, paths: Iterable[str | Path], *, graph: str | None = None,
                progress: Progress | None = None, limits: InputLimits | None = None,
                settings: Mapping[str, Any] | None = None) -> LoadReport:
-    """Load user files, all or nothing: every file is parsed before anything is written.
+    """Load user files, all or nothing.
 
     Triples go to ``graph`` or to ``BASE_IRI + 'graph/file/' + slug(file stem)``; quads of
     N-Quads/TriG keep their named graph. Each target graph is replaced by what the files
     give it, so loading the same files again changes nothing. With ``settings``, the
     instance's background (ontology, code lists, shapes, extensions, example questions) is
-    (re)loaded in the same write, so the files' terms are labelled and validated.
+    (re)loaded in the same write, so the files' terms are labelled and validated. The embedded
+    store streams the files into one new version (nothing held in memory; a bad file anywhere
+    leaves the live version untouched); a remote store gets them parsed before it is written.
     """
     from graph.rdfio import file_slug
 
     started = time.perf_counter()
+    paths = [Path(p) for p in paths]
+    if graph is not None:
+        check_graph_iri(graph)
     graphs: dict[str, list[ox.Quad]] = dict(background_quads(settings)) if settings else {}
+    if isinstance(store, EmbeddedStore):
+        sources: list[bulkload.Source] = list(graphs.items())
+        sources += [(graph or f"{store.base_iri}graph/file/{file_slug(path)}",
+                     read_quads(path, progress=progress, limits=limits)) for path in paths]
+        names = ", ".join(p.name for p in paths)
+        written = store.load_stream(sources, f"load of {names}")
+        return LoadReport(written, [], time.perf_counter() - started)
     for path in paths:
         default = graph or f"{store.base_iri}graph/file/{file_slug(path)}"
         for quad in parse_file(path, progress=progress, limits=limits):

@@ -15,7 +15,8 @@ import pytest
 
 from api.app import create_app
 from api.config import load_settings
-from graph.dumps import DUMPS, changelog, current_release, read_releases
+from graph.dumps import DUMPS, changelog, current_release, dump_path, read_releases
+from graph.publish import wait_for_publisher
 from graph.store import load_files, load_project, open_store
 from tests.conftest import OWL40_INSTANCE
 
@@ -128,7 +129,7 @@ def test_changelog_of_blank_node_graphs_compares_structure():
         g.value: {"added": 1, "removed": 0, "before": 2, "after": 3}}
 
 
-def test_dumps_regenerate_lazily_after_a_store_change(settings, tmp_path):
+def test_dumps_regenerate_in_the_background_after_a_store_change(settings, tmp_path):
     store = open_store(settings)
     load_project(store, settings)
     store.close()
@@ -138,16 +139,40 @@ def test_dumps_regenerate_lazily_after_a_store_change(settings, tmp_path):
     from api.app import STORE_KEY
 
     load_files(app.extensions[STORE_KEY], [write(tmp_path, EXTRA)])
+    # never blocking: until the new release is written, the last one is served, and every
+    # file it lists has the bytes its checksum (the ETag) names
+    meanwhile = client.get("/dumps/?format=json").get_json()
+    assert meanwhile["release"] in (first["release"], first["release"] + 1)
+    for entry in meanwhile["files"]:
+        with client.get(f"/dumps/{entry['name']}") as response:
+            assert hashlib.sha256(response.data).hexdigest() == entry["sha256"]
+            assert response.headers["ETag"] == f'"{entry["sha256"]}"'
+    wait_for_publisher(settings, timeout=120)
     second = client.get("/dumps/?format=json").get_json()
     assert second["version"] != first["version"] and second["release"] == first["release"] + 1
     for entry in second["files"]:
         with client.get(f"/dumps/{entry['name']}") as response:
             assert hashlib.sha256(response.data).hexdigest() == entry["sha256"]
+    with client.get(f"/dumps/{first['files'][0]['name']}") as old:  # now the new bytes
+        assert hashlib.sha256(old.data).hexdigest() != first["files"][0]["sha256"]
     releases = client.get("/releases?format=json").get_json()["releases"]
     assert [r["number"] for r in releases] == [2, 1]
     assert releases[0]["changes"]["graphs_added"] == [FILE_GRAPH]
     page = client.get("/releases", headers={"Accept": "text/html"}).data.decode()
     assert "/graph/file/extra" in page and "/id/organisation/test-beta" in page
+
+
+def test_a_release_keeps_its_files_while_the_next_one_is_written(settings, tmp_path):
+    store = open_store(settings)
+    load_project(store, settings)
+    first = current_release(store, settings)
+    load_files(store, [write(tmp_path, EXTRA)])
+    second = current_release(store, settings)
+    for release in (first, second):  # each release's files stay as its checksums say
+        for entry in release.files:
+            path = dump_path(settings, entry.name, release)
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == entry.sha256
+    store.close()
 
 
 def test_an_empty_store_publishes_nothing(settings):
@@ -170,4 +195,21 @@ def test_lost_files_are_written_again_without_a_new_release(settings):
     assert again.number == first.number and again.files == first.files
     assert len(read_releases(settings["DUMPS_DIR"])) == 1
     assert all((Path(settings["DUMPS_DIR"]) / name).is_file() for name in DUMPS)
+    store.close()
+
+
+def test_deeply_nested_blank_nodes_are_published_without_canonicalisation(settings):
+    """A list of 20,000 items is a chain of 20,000 blank nodes: valid RDF that made the
+    canonicalisation of the old release step overflow its stack. Its release is written (the
+    blank nodes keep the store's labels, beyond the canonicalisation bounds), and so are
+    those of later writes."""
+    store = open_store(settings)
+    items = " ".join(str(i) for i in range(20_000))
+    store.update(f"INSERT DATA {{ GRAPH <{FILE_GRAPH}> {{ <{BASE}id/x> <{BASE}p> ( {items} ) }} }}")
+    release = current_release(store, settings)
+    assert release.number == 1 and release.quads == 40_001
+    nquads = gzip.decompress((Path(settings["DUMPS_DIR"]) / "owl40.nq.gz").read_bytes())
+    assert len(list(ox.parse(nquads, ox.RdfFormat.N_QUADS))) == 40_001
+    store.update(f"INSERT DATA {{ GRAPH <{FILE_GRAPH}> {{ <{BASE}id/y> <{BASE}p> 1 }} }}")
+    assert current_release(store, settings).number == 2
     store.close()

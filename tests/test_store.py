@@ -117,7 +117,7 @@ def test_default_graph_is_the_union_of_public_graphs_each_triple_once(store: Sto
 
 def test_large_embedded_replacements_keep_the_union(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_module, "ATOMIC_LIMIT", 2)  # take the two-transaction path
+    monkeypatch.setattr(store_module, "BULK_LIMIT", 2)  # take the bulk-loader path
     with EmbeddedStore(tmp_path / "store") as store:
         check_default_graph_union(store)
 
@@ -239,7 +239,7 @@ def test_load_project_is_idempotent_and_removes_stale_graphs(store: Store,
 
 
 def test_embedded_store_versions_let_readers_and_a_writer_share_it(tmp_path: Path) -> None:
-    writer = EmbeddedStore(tmp_path / "store")
+    writer = EmbeddedStore(tmp_path / "store", keep=3)
     reader = EmbeddedStore(tmp_path / "store")  # a second process would do the same
     assert reader.count() == 0
     before = reader.current_version
@@ -248,8 +248,9 @@ def test_embedded_store_versions_let_readers_and_a_writer_share_it(tmp_path: Pat
     assert reader.count() == 15  # the reader follows `current` to the new version
     for _ in range(5):
         writer.replace_graphs({G1: triples()})
-    versions = [p for p in (tmp_path / "store" / "versions").iterdir()]
-    assert len(versions) <= 1 + EmbeddedStore.KEEP_OLD
+    versions = [p for p in (tmp_path / "store" / "versions").iterdir() if p.is_dir()]
+    assert len(versions) == 3  # KEEP_VERSIONS: the live one and the two before it
+    assert [v.number for v in writer.versions.list()] == [7, 6, 5]
     writer.close()
     reader.close()
 

@@ -557,7 +557,9 @@ def published_kinds(store, iris: list[str], classes: dict[str, Kind]) -> dict[st
     if not iris:
         return {}
     values = " ".join(f"<{i}>" for i in sorted(set(iris)))
-    types = " ".join(f"<{c}>" for c in classes)
-    rows = store.query(f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} VALUES ?t {{ {types} }} "
-                       f"?s a ?t }}").rows
+    types = ", ".join(f"<{c}>" for c in classes)
+    # one VALUES, the classes as a filter: two VALUES made the engine join every typed
+    # resource of the store (1.2 s at 1M quads instead of 15 ms)
+    rows = store.query(f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t "
+                       f"FILTER(?t IN ({types})) }}").rows
     return {r["s"].value: classes[r["t"].value] for r in rows}
