@@ -118,7 +118,7 @@ def test_pictures_say_how_many_projects_are_confirmed(client):
     in_network -= {pid for pid, p in PROJECTS.items() if not p.get("lead") and not p.get("partners")
                    and not any(r["of"] == pid for r in FACTS["roles"])}
     confirmed = sum(CUR["link_status"][p] == "confirmed" for p in in_network)
-    assert (f"{len(in_network)} projects ({confirmed} confirmed, "
+    assert (f"{len(in_network)} projects with named partners ({confirmed} confirmed, "
             f"{len(in_network) - confirmed} probable or candidates") in network
     assert network.count('class="n u"') == len(in_network) - confirmed
     themes = client.get("/viz/themes.svg?lang=en").get_data(as_text=True)
