@@ -28,6 +28,7 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (de, en)
     "projects": ("Projekte", "Projects"),
     "organisations": ("Organisationen", "Organisations"),
     "themes": ("Themen", "Themes"),
+    "submit": ("Daten einreichen", "Submit data"),
     "sources": ("Quellen", "Sources"),
     "plan": ("Handlungskonzept", "Action plan"),
     "sparql": ("SPARQL", "SPARQL"),
@@ -58,6 +59,12 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (de, en)
                      "from the record's sources (they support the record as a whole)"),
     "stated_by": ("ausdrücklich genannt von", "stated by"),
     "curated": ("kuratiert", "curated"),
+    "translation": ("Übersetzung der Kuratoren", "curators' translation"),
+    "translation_note": ("Übersetzung durch die Kuratoren (Graph curation); das Original steht "
+                         "mit seiner Quelle darunter",
+                         "translated by the curators (graph curation); the original is shown "
+                         "below with its source"),
+    "original": ("Original", "Original"),
     "curated_note": ("Einordnung oder Übersetzung durch die Kuratoren",
                      "classification or translation by the curators"),
     "disagree": ("Die Quellen widersprechen sich; jeder Wert steht bei seiner Quelle.",
@@ -127,6 +134,11 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (de, en)
     "cited_by": ("Zitiert von", "Cited by"),
     "graph": ("Benannter Graph", "Named graph"),
     "graph_provenance": ("Herkunft dieses Graphen", "Provenance of this graph"),
+    "graph_title_meta": ("Herkunft der benannten Graphen (Metadaten)",
+                         "Provenance of the named graphs (metadata)"),
+    "graph_title_examples": ("Beispielabfragen", "Example queries"),
+    "record_graph_title": ("Angaben des Faktenblatts zu {p} (mehrere Quellen)",
+                           "Fact-sheet statements on {p} (several sources)"),
     "graph_statements": ("Aussagen in diesem Graphen", "Statements in this graph"),
     "subject": ("Subjekt", "Subject"),
     "not_found": ("Nicht gefunden", "Not found"),
@@ -146,12 +158,18 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (de, en)
     "about": ("betrifft", "about"),
     "more_statements": ("Die ersten %s von %s Aussagen; alle stehen in den Datenformaten.",
                         "The first %s of %s statements; the data formats hold all of them."),
-    "viz_network": ("Netzwerk der Projekte und Organisationen",
-                    "Network of projects and organisations"),
-    "viz_timeline": ("Zeitleiste der Phasen und Projekte", "Timeline of phases and projects"),
-    "viz_districts": ("Beteiligte Organisationen je Kreis", "Participating organisations by district"),
-    "viz_themes": ("Themen und ihre Projekte", "Themes and their projects"),
-    "viz_funding": ("Förderung je Phase und Programm", "Funding by phase and programme"),
+    "viz_network": ("Projekte und ihre Partner", "Projects and their partners"),
+    "viz_network_project": ("Partner von {p} und ihre weiteren Projekte",
+                            "Partners of {p} and their other projects"),
+    "viz_timeline": ("Laufzeiten der Projekte", "Project periods"),
+    "viz_districts": ("Partnerorganisationen je Kreis", "Partner organisations per district"),
+    "viz_themes": ("Projekte je Thema", "Projects per theme"),
+    "viz_keywords": ("Projekte je Schlagwort", "Projects per keyword"),
+    "viz_keywords_show": ("Auch die Schlagwörter der Projekte zeigen (Projekte je Schlagwort)",
+                          "Show the projects' keywords too (projects per keyword)"),
+    "themes_list": ("Liste der Themen und Schlagwörter", "List of themes and keywords"),
+    "and_keywords": ("und %s Schlagwörter", "and %s keywords"),
+    "viz_funding": ("Förderung je Projekt und Phase", "Funding per project and phase"),
 }
 
 STATUS_HINT = {
@@ -211,3 +229,148 @@ def pick_language(request: Request) -> tuple[str, bool]:
         return cookie, False
     best = request.accept_languages.best_match(offered)
     return (best or offered[0]), False
+
+
+# -- the metadata pages (dataset, catalog, downloads, releases, ontology, shapes, model) -------
+STRINGS.update({
+    "meta_nav": ("Daten und Metadaten", "Data and metadata"),
+    "dataset": ("Datensatz (VoID)", "Dataset (VoID)"),
+    "catalog": ("Katalog (DCAT-AP.de)", "Catalog (DCAT-AP.de)"),
+    "downloads": ("Downloads", "Downloads"),
+    "releases": ("Versionen", "Releases"),
+    "ontology": ("Ontologie", "Ontology"),
+    "shapes": ("SHACL-Formen", "SHACL shapes"),
+    "model": ("Datenmodell", "Data model"),
+    "release": ("Version", "Release"),
+    "release_n": ("Version %s", "Release %s"),
+    "first_release": ("erste Version", "first release"),
+    "data_version": ("Datenstand", "Data version"),
+    "ontology_version": ("Version der Ontologie", "Ontology version"),
+    "shapes_version": ("Version der Shapes", "Shapes version"),
+    "changes": ("Änderungen", "Changes"),
+    "all_releases": ("alle Versionen", "all releases"),
+    "licence": ("Lizenz", "Licence"),
+    "dataset_iri": ("IRI des Datensatzes", "Dataset IRI"),
+    "limits": ("Grenzen", "Limits"),
+    "machine_readable": ("Maschinenlesbar", "Machine-readable"),
+    "void_as": ("VoID als", "VoID as"),
+    "catalog_as": ("DCAT-AP.de-Katalog als", "DCAT-AP.de catalog as"),
+    "size_default": ("Aussagen im Default-Graphen (die vereinigten öffentlichen Graphen)",
+                     "statements in the default graph (the merged public graphs)"),
+    "size_quads": ("Aussagen in allen benannten Graphen", "statements in all named graphs"),
+    "size_graphs": ("benannte Graphen", "named graphs"),
+    "size_entities": ("Ressourcen mit IRIs unter", "resources with IRIs under"),
+    "size_distinct": ("verschiedene Subjekte / Objekte", "distinct subjects / objects"),
+    "file": ("Datei", "File"),
+    "content": ("Inhalt", "Content"),
+    "statements": ("Aussagen", "Statements"),
+    "size_bytes": ("Größe (Bytes)", "Size (bytes)"),
+    "uncompressed": ("entpackt", "uncompressed"),
+    "sha256_gz": ("SHA-256 (der .gz-Datei)", "SHA-256 (of the .gz file)"),
+    "classes": ("Klassen", "Classes"),
+    "class": ("Klasse", "Class"),
+    "resources": ("Ressourcen", "Resources"),
+    "properties": ("Eigenschaften", "Properties"),
+    "dump_nquads": ("alle benannten Graphen (Herkunft, Ontologie, Codelisten, Shapes), N-Quads",
+                    "every named graph (provenance, ontology, code lists, shapes), N-Quads"),
+    "dump_turtle": ("der Default-Graph (vereinigte öffentliche Graphen), Turtle",
+                    "the default graph (merged public graphs), Turtle"),
+    "dump_jsonld": ("der Default-Graph (vereinigte öffentliche Graphen), JSON-LD",
+                    "the default graph (merged public graphs), JSON-LD"),
+    "dumps_of": ("Version %s vom %s", "Release %s of %s"),
+    "attribution": ("Namensnennung", "attribution"),
+    "dumps_note": ("Die Dateien sind gzip-komprimiert (ohne Content-Encoding: die Prüfsumme ist "
+                   "die der heruntergeladenen Datei). Leere Knoten sind kanonisiert und die "
+                   "Aussagen sortiert, so ergibt derselbe Inhalt immer dieselbe Datei. Prüfen "
+                   "Sie einen Download mit",
+                   "The files are gzip-compressed (no Content-Encoding: the checksum is that of "
+                   "the file as downloaded). Blank nodes are canonicalised and statements sorted, "
+                   "so the same content always gives the same file. Check a download with"),
+    "releases_note": ("Eine Version wird festgehalten, sobald sich der Inhalt des Speichers von "
+                      "der vorigen Version unterscheidet. Verglichen werden die Aussagen je "
+                      "benanntem Graphen, leere Knoten nach der Kanonisierung.",
+                      "A release is recorded whenever the content of the store differs from the "
+                      "release before. Statements are compared per named graph; blank nodes are "
+                      "compared after canonicalisation."),
+    "release_summary_first": ("Erste Version: %s benannte Graphen, %s Aussagen.",
+                              "First release: %s named graphs, %s statements."),
+    "release_summary": ("%s Graphen hinzugefügt, %s entfernt, %s geändert; %s Aussagen "
+                        "hinzugefügt, %s entfernt.",
+                        "%s graphs added, %s removed, %s changed; %s statements added, "
+                        "%s removed."),
+    "release_counts": ("%s Aussagen im Default-Graphen, %s in %s benannten Graphen.",
+                       "%s statements in the default graph, %s in %s named graphs."),
+    "graphs_added": ("Hinzugefügte Graphen", "Graphs added"),
+    "graphs_removed": ("Entfernte Graphen", "Graphs removed"),
+    "added": ("hinzugefügt", "added"),
+    "removed": ("entfernt", "removed"),
+    "before": ("vorher", "before"),
+    "after": ("nachher", "after"),
+    "resources_added": ("Ressourcen hinzugefügt", "resources added"),
+    "no_release": ("Noch keine Version.", "No release yet."),
+    "shapes_intro": ("Die Regeln, mit denen Einreichungen und der Graph geprüft werden "
+                     "(Namensraum", "The rules that submissions and the graph are checked with "
+                     "(namespace"),
+    "shapes_intro2": ("), mit deutschen und englischen Namen, Beschreibungen und Meldungen.",
+                      "), with their German and English names, descriptions and messages."),
+    "as_rdf": ("Als RDF", "As RDF"),
+    "contents": ("Inhalt", "Contents"),
+    "node_shape": ("Knoten-Shape", "node shape"),
+    "property_shape": ("Eigenschafts-Shape", "property shape"),
+    "path": ("Pfad", "path"),
+    "severity": ("Schweregrad", "severity"),
+    "property_shapes": ("Eigenschafts-Shapes", "property shapes"),
+    "message": ("Meldung", "message"),
+    "target": ("Ziel", "target"),
+    "picture_links": ("Bilder der Daten", "Pictures of the data"),
+    "other_language_doc": ("Dieses Dokument gibt es nur auf Englisch.",
+                           "This document is in English."),
+})
+STRINGS.update({
+    "prefix": ("Präfix", "prefix"),
+    "ontology_intro": ("Die Begriffe des Vokabulars in einer Sprache; die andere über den "
+                       "Sprachschalter. Wie die Daten sie verwenden, erklärt das",
+                       "The terms of the vocabulary in one language; the other one through the "
+                       "language switch. How the data uses them is explained in the"),
+    "onto_class": ("Klassen", "Classes"),
+    "onto_object": ("Objekteigenschaften", "Object properties"),
+    "onto_data": ("Dateneigenschaften", "Datatype properties"),
+    "onto_annotation": ("Annotationseigenschaften", "Annotation properties"),
+    "onto_subclass_of": ("Unterklasse von", "Subclass of"),
+    "onto_subproperty_of": ("Untereigenschaft von", "Subproperty of"),
+    "onto_domain": ("Definitionsbereich", "Domain"),
+    "onto_range": ("Wertebereich", "Range"),
+    "onto_inverse_of": ("Invers zu", "Inverse of"),
+    "onto_close_match": ("Entspricht ungefähr", "Close match"),
+    "onto_has_subclasses": ("Unterklassen", "Subclasses"),
+    "onto_in_domain_of": ("Definitionsbereich von", "In the domain of"),
+    "onto_in_range_of": ("Wertebereich von", "In the range of"),
+})
+STRINGS.update({
+    "vocabulary": ("Vokabular", "Vocabulary"),
+    "vocabulary_intro": ("Welche Begriffe der Graph verwendet, wie sie zusammenhängen und woher "
+                         "jede Aussage stammt:",
+                         "Which terms the graph uses, how they relate and where each statement "
+                         "comes from:"),
+    "examples": ("Beispielabfragen", "Example queries"),
+})
+STRINGS.update({
+    "code_lists_intro": ("Die Codelisten (SKOS) der Ontologie, jede mit ihrem Präfix: ein Code "
+                         "ist ein Name wie linkstatus:confirmed.",
+                         "The code lists (SKOS) of the ontology, each with its prefix: a code is "
+                         "a name such as linkstatus:confirmed."),
+    "concepts": ("Begriffe", "concepts"),
+})
+STRINGS.update({
+    "themes_note": ("„Projekte“ zählt die Projekte, die die Kuratoren genau diesem Thema "
+                    "zuordnen; „Projekte mit Schlagwort“ die Projekte, deren Schlagwort dieses "
+                    "Thema oder ein engerer Begriff darunter ist (skos:broader*). Die "
+                    "Beispielabfrage „Projekte je Thema“ zählt ebenso (projectCount, "
+                    "keywordProjectCount). Ein Schlagwort ist kein Thema: die beiden Zahlen "
+                    "werden nie addiert.",
+                    "“Projects” counts the projects the curators place under exactly this theme; "
+                    "“Projects with keyword” the projects whose keyword is this theme or a "
+                    "narrower concept below it (skos:broader*). The example query “Projects per "
+                    "theme” counts the same way (projectCount, keywordProjectCount). A keyword "
+                    "is not a theme: the two numbers are never added."),
+})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -24,27 +25,30 @@ from flask import (
     current_app,
     jsonify,
     redirect,
-    render_template,
     request,
     send_file,
 )
+from markupsafe import Markup
 
 from api.app import get_store
 from api.formats import HTML, RDF, Format, NotAcceptable, UnknownFormat, negotiate
-from api.security import move_styles
+from api.i18n import translator
+from api.pagerender import current_language, render_page
 from graph import svg, viz
 from graph.catalog import METADATA_PREFIXES, dataset_descriptions, dataset_titles
 from graph.dumps import DUMPS, current_release, dump_path, read_releases, store_marker
-from graph.namespaces import REGIOCODE_IRI
+from graph.namespaces import PREFIXES, REGIO_IRI, REGIOCODE_IRI
 from graph.ontodoc import (
+    OntologyDoc,
+    describe_ontology,
     describe_shapes,
     ontology_files,
-    ontology_html,
     read_triples,
     serialise,
     shapes_files,
 )
 from graph.release import Release, Urls, dcat_graph, void_graph
+from graph.resources import doc_file
 from graph.service import limits_text
 
 bp = Blueprint("metadata", __name__)
@@ -124,11 +128,32 @@ def _lang() -> str:
     return lang
 
 
-def _page(template: str, etag: str, **context: Any) -> Response:
+def _page(template: str, etag: str, *, current: str, **context: Any) -> Response:
+    """A metadata page in the site's layout and the request's language (``?lang``, cookie,
+    Accept-Language); ``current`` names it in the metadata navigation."""
     release = get_release()
-    html = render_template(template, release=release, urls=get_urls(),
-                           titles=dataset_titles(release), **context)
-    return _finish(Response(html, mimetype="text/html"), etag)
+    lang = current_language()
+    t = translator(lang)
+    log = read_releases(current_app.config["DUMPS_DIR"])
+    context.setdefault("title", t(current))
+    response = render_page(template, release=release, urls=get_urls(), current=current,
+                           titles=dataset_titles(release), latest=log[-1] if log else None,
+                           summary=_summary(t), **context)
+    return _finish(response, f"{etag}-{lang}")
+
+
+def _summary(t: Any) -> Any:
+    """``summary(entry)``: one line on what a release changed, in the page language."""
+    def summary(entry: dict[str, Any] | None) -> str:
+        if not entry or not entry.get("changes"):
+            return ""
+        c = entry["changes"]
+        if entry.get("number") == 1:
+            return t("release_summary_first") % (len(c["graphs_added"]), c["statements_added"])
+        return t("release_summary") % (len(c["graphs_added"]), len(c["graphs_removed"]),
+                                        len(c["graphs"]), c["statements_added"],
+                                        c["statements_removed"])
+    return summary
 
 
 # -- VoID, DCAT, the dataset IRI --------------------------------------------------------------
@@ -162,8 +187,14 @@ def dataset() -> Response:
 
 
 def _dataset_page(release: Release, etag: str) -> Response:
-    return _page("metadata/dataset.html", etag, descriptions=dataset_descriptions(release),
-                 limits=limits_text(_limits()), dumps=DUMPS)
+    current = "catalog" if request.endpoint == "metadata.catalog" else "dataset"
+    return _page("metadata/dataset.html", etag, current=current, title=t_title(release),
+                 descriptions=dataset_descriptions(release), limits=limits_text(_limits()),
+                 dumps=DUMPS)
+
+
+def t_title(release: Release) -> str:
+    return dataset_titles(release)[current_language()]
 
 
 def _limits() -> dict[str, Any]:
@@ -187,7 +218,7 @@ def dumps() -> Response:
                 "date": release.modified, "notes": release.notes,
                 "files": [{**f.__dict__, "url": urls.dump(f.name)} for f in release.files]}
         return _finish(jsonify(body), f"dumps-{release.version}-json")
-    return _page("metadata/dumps.html", f"dumps-{release.version}-html")
+    return _page("metadata/dumps.html", f"dumps-{release.version}-html", current="downloads")
 
 
 @bp.get("/dumps/<name>")
@@ -222,7 +253,7 @@ def releases() -> Response:
     if fmt is JSON:
         return _finish(jsonify({"releases": log}), f"releases-{release.version}-json")
     return _page("metadata/releases.html", f"releases-{release.version}-html", log=log,
-                 short=_short)
+                 short=_short, current="releases")
 
 
 def _short(iri: str) -> str:
@@ -317,19 +348,40 @@ def ontology(ext: str | None = None, version: str | None = None) -> Response:
     fmt = _choose(DOC_FORMATS, ext)
     etag = f"ontology-{current}-{_content_tag(files)}-{fmt.name}"
     if fmt is HTML:
-        html = ontology_html(files, current_app.config["CACHE_DIR"])
-        css_href = f"{request.script_root}/ontology.css?v={_content_tag(files)}"
-        return _finish(Response(move_styles(html, css_href)[0], mimetype="text/html"), etag)
+        doc = _ontology_doc(files, current_language())
+        code = [(p, ns) for p, ns in PREFIXES.items() if ns.startswith(REGIOCODE_IRI)]
+        return _page("metadata/ontology.html", etag, current="ontology", doc=doc,
+                     title=doc.title, regio=REGIO_IRI, short=_short, code_prefixes=code)
     return _rdf(triples, fmt, etag)
 
 
-@bp.get("/ontology.css")
-def ontology_css() -> Response:
-    """The stylesheet of pyLODE's ontology page (moved out of the page for the CSP)."""
-    files = ontology_files(current_app.config["ONTOLOGY_DIR"])
-    css = move_styles(ontology_html(files, current_app.config["CACHE_DIR"]), "")[1]
-    return _finish(Response(css, mimetype="text/css"), f"ontology-css-{_content_tag(files)}",
-                   vary=False)
+_ONTOLOGY_DOCS: dict[tuple[str, str], OntologyDoc] = {}
+
+
+def _ontology_doc(files: list[Path], lang: str) -> OntologyDoc:
+    """The ontology document in ``lang``, made once per content and language."""
+    key = (_content_tag(files), lang)
+    if key not in _ONTOLOGY_DOCS:
+        _ONTOLOGY_DOCS[key] = describe_ontology(files, lang)
+    return _ONTOLOGY_DOCS[key]
+
+
+@bp.get("/model")
+def model() -> Response:
+    """docs/model.md, the model's terms, IRIs and provenance rules, as a page of the site."""
+    path = doc_file("model.md")
+    if not path.is_file():
+        abort(404, "docs/model.md is not installed with this copy of the application")
+    text = path.read_text(encoding="utf-8")
+    etag = "model-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+    return _page("metadata/model.html", etag, current="model", body=_markdown(text))
+
+
+def _markdown(text: str) -> Markup:
+    """Markdown (with tables and heading anchors) as HTML; the text is the project's own."""
+    import markdown
+
+    return Markup(markdown.markdown(text, extensions=["tables", "toc", "fenced_code"]))
 
 
 @bp.get("/shapes")
@@ -341,7 +393,7 @@ def shapes(ext: str | None = None) -> Response:
     fmt = _choose(DOC_FORMATS, ext)
     etag = f"shapes-{_content_tag(files)}-{fmt.name}"
     if fmt is HTML:
-        return _page("metadata/shapes.html", etag, shapes=describe_shapes(files))
+        return _page("metadata/shapes.html", etag, shapes=describe_shapes(files), current="shapes")
     return _rdf(triples, fmt, etag)
 
 
@@ -368,10 +420,29 @@ def picture(name: str) -> Response:
     if name not in VIZ:
         abort(404, f"no picture {name!r}; available: {', '.join(VIZ)}")
     lang = _lang()
-    query, draw = VIZ[name]
-    data = query(get_store(), lang)
-    body = draw(*data, lang, doc_href) if isinstance(data, tuple) else draw(data, lang, doc_href)
+    store = get_store()
+    project, keywords = request.args.get("project"), request.args.get("keywords")
+    if project is not None and name != "network":
+        abort(400, f"?project= is a parameter of the network picture, not of {name!r}")
+    if keywords not in (None, "0", "1") or (keywords is not None and name != "themes"):
+        abort(400, "?keywords= takes 0 or 1 and is a parameter of the themes picture only")
+    keywords = keywords == "1"
+    if project is not None:  # one project's partners and their other projects
+        iri = f"{current_app.config['BASE_IRI']}id/project/{project}"
+        if not re.fullmatch(r"[A-Za-z0-9._~-]+", project) or not viz.is_project(store, iri):
+            abort(404, f"?project={project!r}: no project with the IRI {iri}")
+        data = viz.network(store, lang, project=iri)
+        title = svg.TEXT[lang]["network_of"].format(p=viz.labels(store, {iri}, lang)[iri])
+        body = svg.network_svg(*data, lang, doc_href, title=title)
+    elif keywords:
+        body = svg.themes_svg(viz.themes(store, lang, keywords=True), lang, doc_href,
+                              keywords=True)
+    else:
+        query, draw = VIZ[name]
+        data = query(store, lang)
+        body = draw(*data, lang, doc_href) if isinstance(data, tuple) else draw(data, lang, doc_href)
     response = Response(body, mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response.vary.add("Accept-Language")
-    return _finish(response, f"viz-{name}-{lang}-{get_release().version}", vary=False)
+    return _finish(response, f"viz-{name}-{lang}-{project}-{keywords}-{get_release().version}",
+                   vary=False)

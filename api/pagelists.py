@@ -24,6 +24,9 @@ class Cell:
     href: str | None = None
     status: str | None = None  # link-status code: shown as a badge
     numeric: bool = False
+    lang: str = ""             # the text's language when the data says it (a name, a title)
+    name: bool = False         # a proper name without a language (publisher, seat)
+    code: bool = False         # a web address
 
 
 @dataclass
@@ -64,6 +67,8 @@ COLUMNS: dict[str, list[tuple[str, str, str | None, str]]] = {
                 ("issued", "issued", None, "text"), ("source_page", "url", "url", "text"),
                 ("cited_by", "cited", None, "number")],
 }
+#: Columns whose values are proper names (no language of their own).
+NAME_COLUMNS = {"publisher", "seat", "shortName", "acronym", "leads"}
 # filters: (data key, UI string key, variable holding the value shown in the select)
 FILTERS: dict[str, list[tuple[str, str, str]]] = {
     "projects": [("phase", "phase", "phaseLabel"), ("status", "status", "statusLabel")],
@@ -116,11 +121,14 @@ def build(store: Queryable, name: str, lang: str, links: Links,
             elif kind == "dates":  # "2022-10-31 / 2023-03-31": each one formatted
                 cells.append(Cell(" / ".join(format_literal(_date(d), lang)
                                              for d in text.split(" / ") if d)))
-            elif link == "url":
-                cells.append(Cell(text, _href(row.get(var), links)))
+            elif link == "url":  # a web address: code, not words
+                cells.append(Cell(text, _href(row.get(var), links), code=True))
             else:
+                term = row.get(var)
                 cells.append(Cell(text, _href(row.get(link), links) if link else None,
-                                  numeric=kind == "number"))
+                                  numeric=kind == "number",
+                                  lang=getattr(term, "language", None) or "",
+                                  name=var in NAME_COLUMNS and not getattr(term, "language", None)))
         filters = {key: _text(row.get(var), lang) for key, _, var in FILTERS[name]}
         for key, value in filters.items():
             if value:

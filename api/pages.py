@@ -29,6 +29,7 @@ from api.pagerender import (
     PICTURES,
     Target,
     base_iri,
+    code_lists_page,
     current_language,
     graph_page,
     links,
@@ -187,7 +188,9 @@ def document(rest: str) -> Response:
         return _not_acceptable(target, exc)
     except UnknownFormat as exc:
         return _plain(400, str(exc))
-    if fmt is HTML:
+    if fmt is HTML and target.iri == VOCAB_BASE + "code":
+        response = code_lists_page(target)
+    elif fmt is HTML:
         response = (graph_page(target, subject) if target.is_graph
                     else resource_page(target, subject))
     else:
@@ -223,7 +226,7 @@ def home() -> Response:
     row = get_store().query(stats_query()).rows
     stats = {k: int(v.value) for k, v in (row[0] if row else {}).items()}
     return render_page("pages/home.html", stats=stats, pictures=PICTURES["home"],
-                       plan_href=_plan_href(), title=translator(current_language())("brand"))
+                       plan_href=_plan_href(), title=translator(current_language())("site"))
 
 
 def _plan_href() -> str | None:

@@ -52,6 +52,7 @@ class Part:
     roles: list[Val]
     texts: list[Val]
     rank: int
+    originals: list[Val] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +85,7 @@ class LinkView:
     notes: list[Val]
     suggested: list[Val]
     sources: list[Val]
+    originals: list[Val] = field(default_factory=list)  # of the notes, when translated
 
 
 @dataclass
@@ -99,13 +101,20 @@ def kind_of(page: Page) -> str:
     return "other"
 
 
-def title_of(page: Page) -> str:
+def title_of(page: Page) -> tuple[str, str | None, list[Val]]:
+    """The resource's name in the page language (with its language when it is another one),
+    and the originals when it is the curators' translation."""
     iri = page.desc.iri
     for name in NAME_PROPS:
-        vals = page.values(iri, name)
+        vals, originals = page.values_and_originals(iri, name)
         if vals:
-            return vals[0].text
-    return page.label(iri)
+            return vals[0].text, vals[0].text_lang, originals
+    if REGIO.MonetaryAmount.value in page.desc.types(iri):  # an amount is named by itself
+        value, currency = page.values(iri, REGIO.value), page.values(iri, REGIO.currency)
+        if value:
+            return " ".join(v.text for v in value[:1] + currency[:1]), None, []
+    text, lang = page.label_and_language(iri)
+    return text, lang, []
 
 
 def participations(page: Page) -> list[Part]:
@@ -122,7 +131,8 @@ def participations(page: Page) -> list[Part]:
         other = where[0] if who[0].object.value == me else who[0]
         roles = [page.value(st) for st in desc.objects(part, ORG.role)]
         rank = min((ROLE_RANK.get(tail(v.iri or ""), 9) for v in roles), default=9)
-        out.append(Part(page.value(other), roles, page.values(part, REGIO.roleText), rank))
+        texts, originals = page.values_and_originals(part, REGIO.roleText)
+        out.append(Part(page.value(other), roles, texts, rank, originals))
     return sorted(out, key=lambda p: (p.rank, p.other.text.lower()))
 
 
@@ -146,27 +156,29 @@ def amount(page: Page, link: Statement) -> Amount:
     desc, node = page.desc, link.object.value
     value = desc.objects(node, REGIO.value)
     currency = desc.objects(node, REGIO.currency)
-    qualifier = desc.objects(node, REGIO.amountQualifier)
-    stated = desc.objects(node, REGIO.statedValue)
+    qualifier = [q for q in desc.objects(node, REGIO.amountQualifier)
+                 if not q.object.value.endswith("/exact")]  # an exact amount is just the amount
+    stated = page.values(node, REGIO.statedValue)
     text = page.value(value[0]).text if value else "?"
     if currency:
         text += " " + currency[0].object.value
     refs = page.value(value[0]).refs if value else page.value(link).refs
     return Amount(text, page.label(qualifier[0].object.value) if qualifier else None,
-                  stated[0].object.value if stated else None, refs)
+                  stated[0] if stated else None, refs)
 
 
-def counts(page: Page) -> list[tuple[Val, Val]]:
-    """Stated counts about the resource: (what is counted, the value as stated)."""
+def counts(page: Page) -> list[tuple[Val, Val, list[Val]]]:
+    """Stated counts about the resource: (what is counted, the value as stated, the
+    originals of both when they are translated)."""
     desc, out = page.desc, []
     for c in desc.parts:
         if REGIO.StatedCount.value in desc.types(c):
-            what = desc.objects(c, REGIO.countedThing)
-            value = desc.objects(c, REGIO.statedValue)
+            what, what_originals = page.values_and_originals(c, REGIO.countedThing)
+            value, value_originals = page.values_and_originals(c, REGIO.statedValue)
             if what and value:
-                label = page.value(what[0])
+                label = what[0]
                 label.href = page.links.href(c)
-                out.append((label, page.value(value[0])))
+                out.append((label, value[0], what_originals + value_originals))
     return out
 
 
@@ -205,26 +217,49 @@ def plan_links(page: Page) -> list[LinkView]:
         status = desc.objects(link, REGIO.linkStatus)
         plan = desc.objects(link, REGIO.linkedPlan)
         code = tail(status[0].object.value) if status else "unknown"
+        notes, originals = page.values_and_originals(link, REGIO.linkNote)
         out.append(LinkView(code, page.value(status[0]) if status else None,
                             page.value(plan[0]) if plan else None, code == "confirmed",
-                            page.values(link, REGIO.linkNote),
-                            page.values(link, REGIO.suggestedPhase),
-                            page.values(link, PROV.wasDerivedFrom)))
+                            notes, page.values(link, REGIO.suggestedPhase),
+                            page.values(link, PROV.wasDerivedFrom), originals))
     return sorted(out, key=lambda v: not v.confirmed)
+
+
+def _drop_repeated_titles(out: dict[str, Any]) -> None:
+    """A title variant with the same text as the title or a full title is not shown a second
+    time; the sources that give it as a variant are added to the full title's marks."""
+    full = {v.text: v for row in out["facts"] if row.iri == REGIO.fullTitle.value
+            for v in row.values}
+    for row in out["facts"]:
+        if row.iri != REGIO.titleVariant.value:
+            continue
+        kept = []
+        for v in row.values:
+            if v.text in full:
+                known = {(r.n, r.kind) for r in full[v.text].refs}
+                full[v.text].refs += [r for r in v.refs if (r.n, r.kind) not in known]
+            elif v.text != out["title"]:
+                kept.append(v)
+        row.values = kept
+    out["facts"] = [row for row in out["facts"] if row.values]
 
 
 def sections(page: Page) -> dict[str, Any]:
     """Everything the resource template needs, for any kind of resource."""
     desc, me = page.desc, page.desc.iri
     kind = kind_of(page)
-    out: dict[str, Any] = {"kind": kind, "title": title_of(page),
+    title, title_lang, title_originals = title_of(page)
+    out: dict[str, Any] = {"kind": kind, "title": title, "title_lang": title_lang,
+                           "title_originals": title_originals,
                            "types": [page.term(ox.NamedNode(t)) for t in sorted(desc.types(me))]}
     out["links"] = plan_links(page)
-    out["description"] = page.values(me, DCT.description)
+    out["description"], out["description_originals"] = page.values_and_originals(
+        me, DCT.description)
     names = FACTS.get(kind)
     out["facts"] = page.rows(me, [prop(n) for n in names]) if names else page.rows(
         me, skip=(RDF.type, RDFS.label, SKOS.prefLabel, DCT.source, DCT.description,
                   REGIO.linkStatus, REGIO.linkNote))
+    _drop_repeated_titles(out)
     out["participants"] = participations(page)
     out["fundings"] = fundings(page)
     out["counts"] = counts(page)

@@ -25,6 +25,13 @@ MONTHS = {"de": "Jan. Feb. März Apr. Mai Juni Juli Aug. Sep. Okt. Nov. Dez.".sp
 SINGLE_VALUED = {REGIO[p].value for p in ("startDate", "endDate", "decisionDate", "phaseNumber",
                                           "date", "value", "numericValue", "isSME")}
 LABELS = {RDFS.label.value, SKOS.prefLabel.value, DCT.title.value, FOAF.name.value}
+#: Literals that are names (places, publishers, short names): proper names keep their form in
+#: either language and are marked translate="no".
+NAME_PROPERTIES = {REGIO[p].value for p in ("seat", "location", "shortName", "acronym")} | {
+    FOAF.name.value, DCT.publisher.value}
+#: Literals that are code (SPARQL of the example questions), shown as code.
+CODE_PROPERTIES = {"http://www.w3.org/ns/shacl#" + p for p in ("select", "ask", "construct",
+                                                                 "describe", "prefix", "namespace")}
 
 
 class Links:
@@ -117,35 +124,37 @@ class Ref:
     n: int
     kind: str
     title: str
+    lang: str = ""  # the language of the source's title
 
 
 @dataclass
 class RefGroup:
     """Footnote marks of one kind shown together: ``[2, 5]`` or ``[1–13]``.
 
-    ``parts`` holds runs of consecutive numbers as (first, last, first's title)."""
+    ``parts`` holds runs of consecutive numbers as (first, last, first's title, its
+    language)."""
 
     kind: str
-    parts: list[tuple[int, int, str]]
+    parts: list[tuple[int, int, str, str]]
 
 
 def group_refs(refs: list[Ref]) -> list[RefGroup]:
     """Marks grouped by kind (stated first), with runs of three or more numbers as ranges."""
     groups = []
     for kind in ("stated", "record"):
-        numbers = sorted({(r.n, r.title) for r in refs if r.kind == kind})
-        parts: list[tuple[int, int, str]] = []
-        for n, title in numbers:
+        numbers = sorted({(r.n, r.title, r.lang) for r in refs if r.kind == kind})
+        parts: list[tuple[int, int, str, str]] = []
+        for n, title, lang in numbers:
             if parts and n == parts[-1][1] + 1:
-                parts[-1] = (parts[-1][0], n, parts[-1][2])
+                parts[-1] = (parts[-1][0], n, parts[-1][2], parts[-1][3])
             else:
-                parts.append((n, n, title))
+                parts.append((n, n, title, lang))
         split = []
-        for first, last, title in parts:  # 1–2 reads better as "1, 2"
+        for first, last, title, lang in parts:  # 1–2 reads better as "1, 2"
             if last == first + 1:
-                split += [(first, first, title), (last, last, "")]
+                split += [(first, first, title, lang), (last, last, "", "")]
             else:
-                split.append((first, last, title))
+                split.append((first, last, title, lang))
         if split:
             groups.append(RefGroup(kind, split))
     return groups
@@ -158,11 +167,15 @@ class Val:
     text: str
     href: str | None = None
     iri: str | None = None
-    lang: str | None = None
+    lang: str | None = None         # language tag of a literal value (picks the language)
     refs: list[Ref] = field(default_factory=list)
     curated: bool = False
     status: str | None = None       # link-status code of the resource linked to
     status_label: str | None = None
+    text_lang: str | None = None    # the language of ``text`` (a literal's, or a label's)
+    translation: bool = False       # the curators' translation of a text in another language
+    code: bool = False              # an IRI, a prefixed name or a query: shown as code
+    name: bool = False              # a proper name (translate="no")
 
 
 @dataclass
@@ -174,6 +187,8 @@ class Row:
     href: str | None
     values: list[Val]
     disagree: bool = False
+    originals: list[Val] = field(default_factory=list)  # the texts the values translate
+    code: bool = False  # the label is the property's prefixed name (it has no label)
 
 
 @dataclass
@@ -184,7 +199,9 @@ class Note:
     source: SourceInfo
     href: str | None        # the source's page (external)
     local: str | None       # the source's document here
-    label: str
+    label: str              # title (publisher)
+    title: str = ""
+    title_lang: str = ""
 
 
 class Page:
@@ -199,17 +216,21 @@ class Page:
     def label(self, iri: str) -> str:
         """The label in the page language; else ``prefix:local``, the IRI's last segment
         (IRIs we publish) or the IRI itself."""
-        found = self.desc.label(iri, self.lang)
+        return self.label_and_language(iri)[0]
+
+    def label_and_language(self, iri: str) -> tuple[str, str | None]:
+        """:meth:`label` and its language when that is not the page's (for ``lang=``)."""
+        found = self.desc.label_and_language(iri, self.lang)
         if found:
-            return found
+            return found[0], (found[1] if found[1] and found[1] != self.lang else None)
         if iri == RDF.type.value:
-            return self.t("type")
+            return self.t("type"), None
         short = compact_iri(iri)
         if short != iri:
-            return short
+            return short, None
         if iri.startswith(self.base + "graph/"):  # a named graph: its path says what it holds
-            return iri[len(self.base):]
-        return tail(iri) if iri.startswith((self.base, VOCAB_BASE)) else iri
+            return iri[len(self.base):], None
+        return (tail(iri) if iri.startswith((self.base, VOCAB_BASE)) else iri), None
 
     def status_of(self, iri: str) -> tuple[str | None, str | None]:
         info = self.desc.linked.get(iri)
@@ -221,34 +242,42 @@ class Page:
         """A value without footnotes."""
         if isinstance(term, ox.NamedNode):
             status, status_label = self.status_of(term.value)
-            return Val(self.label(term.value), self.links.href(term.value), term.value,
-                       status=status, status_label=status_label)
+            text, lang = self.label_and_language(term.value)
+            return Val(text, self.links.href(term.value), term.value, text_lang=lang,
+                       status=status, status_label=status_label,
+                       code=self.desc.label(term.value, self.lang) is None
+                       and term.value != RDF.type.value)
         if isinstance(term, ox.BlankNode):
-            return Val(f"_:{term.value}")
+            return Val(f"_:{term.value}", code=True)
         href = safe_external(term.value) if term.datatype == XSD.anyURI else None
-        return Val(format_literal(term, self.lang), href, lang=term.language or None)
+        return Val(format_literal(term, self.lang), href, lang=term.language or None,
+                   text_lang=term.language or None, code=term.datatype == XSD.anyURI)
 
     # -- provenance -------------------------------------------------------------------
     def cite(self, sources: Iterable[str], kind: str) -> list[Ref]:
         refs = []
         for src in sources:
             note = self.note(src)
-            refs.append(Ref(note.n, kind, note.label))
+            refs.append(Ref(note.n, kind, note.title, note.title_lang))
         return refs
 
     def note(self, src: str) -> Note:
         if src not in self.notes:
             info = self.desc.sources.get(src) or SourceInfo(src)
-            label = info.title or tail(src)
-            if info.publisher:
-                label += f" ({info.publisher})"
+            title = info.title or tail(src)
+            label = f"{title} ({info.publisher})" if info.publisher else title
             self.notes[src] = Note(len(self.notes) + 1, info, safe_external(info.url),
-                                   self.links.local(src), label)
+                                   self.links.local(src), label, title,
+                                   info.title_language if info.title else "")
         return self.notes[src]
 
     def value(self, st: Statement) -> Val:
         """The object of ``st`` with footnotes to the sources that state it."""
-        return self._cited(self.term(st.object), st)
+        val = self._cited(self.term(st.object), st)
+        if isinstance(st.object, ox.Literal):
+            val.name = st.predicate.value in NAME_PROPERTIES
+            val.code = st.predicate.value in CODE_PROPERTIES
+        return val
 
     def subject_value(self, st: Statement) -> Val:
         """The subject of ``st`` (an incoming link) with footnotes to its sources."""
@@ -271,7 +300,19 @@ class Page:
 
     # -- rows -------------------------------------------------------------------------
     def values(self, subject: str, prop: ox.NamedNode) -> list[Val]:
-        return self._pick_language([self.value(st) for st in self.desc.objects(subject, prop)])
+        return self.values_and_originals(subject, prop)[0]
+
+    def values_and_originals(self, subject: str, prop: ox.NamedNode) -> tuple[list[Val], list[Val]]:
+        """The values in the page language and, when they are the curators' translations,
+        the texts they translate (with their sources): the originals stay on the page."""
+        vals = [self.value(st) for st in self.desc.objects(subject, prop)]
+        picked = self._pick_language(vals)
+        translated = [v for v in picked if v.curated and v.lang == self.lang and not v.refs]
+        originals = [v for v in vals if v.lang and v.lang != self.lang] if translated else []
+        if originals:
+            for v in translated:
+                v.translation = True
+        return picked, originals
 
     def _pick_language(self, vals: list[Val]) -> list[Val]:
         tagged = [v for v in vals if v.lang]
@@ -295,11 +336,13 @@ class Page:
             props = [ox.NamedNode(p) for p in order]
         out = []
         for prop in props:
-            vals = self.values(subject, prop)
+            vals, originals = self.values_and_originals(subject, prop)
             if vals:
                 distinct = {v.text for v in vals}
                 out.append(Row(self.label(prop.value), prop.value, self.links.href(prop.value),
-                               vals, prop.value in SINGLE_VALUED and len(distinct) > 1))
+                               vals, prop.value in SINGLE_VALUED and len(distinct) > 1,
+                               originals, self.desc.label(prop.value, self.lang) is None
+                               and prop.value != RDF.type.value))
         return out
 
     def sources_list(self) -> list[Note]:

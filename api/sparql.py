@@ -26,7 +26,7 @@ from api.protocol import read_request as read_protocol_request
 from graph.engine import EngineTimeout, QueryJob
 from graph.errors import GraphError, InputError
 from graph.guard import QUERY_FORMS, Inspection, QueryRejected, cap_limit, inspect_query, resolve_iri
-from graph.sparql import query_syntax_error
+from graph.sparql import locate_syntax_error, query_syntax_error
 from graph.store import EmbeddedStore, Store
 from graph.updatepolicy import CONFIRM_PARAMETER, CONFIRM_VALUE, UpdatePlan, check_update
 
@@ -145,7 +145,8 @@ def _answer(preq: ProtocolRequest) -> Response:
         return json_error(503, f"{exc}; simplify the query or add a LIMIT",
                           timeout_s=current_app.config["QUERY_TIMEOUT"])
     if outcome.error == "syntax":
-        err = query_syntax_error(outcome.message)
+        err = (locate_syntax_error(preq.text or "", base_iri=current_app.config["BASE_IRI"])
+               or query_syntax_error(outcome.message))
         return json_error(400, err.message, line=err.line, column=err.column, source="query")
     if outcome.error:
         return json_error(400, f"the query could not be evaluated: {outcome.message}")

@@ -72,8 +72,14 @@ TEXT: dict[str, dict[str, str]] = {
         "noscript": "Die Abfrageoberfläche braucht JavaScript. Der Endpunkt selbst antwortet "
                     "auch ohne: GET /sparql?query=…",
         "home": "Startseite",
+        "model": "Datenmodell",
+        "ontology": "Ontologie",
+        "shapes": "SHACL-Formen",
+        "example_list": "Liste der Beispiele",
         "built_with": "Abfrageoberfläche",
         "licence": "Lizenz",
+        "error": "Die Abfrage ist fehlerhaft",
+        "error_at": "Zeile {line}, Spalte {column}",
     },
     "en": {
         "title": "SPARQL query – {site}",
@@ -97,8 +103,14 @@ TEXT: dict[str, dict[str, str]] = {
         "noscript": "The query UI needs JavaScript. The endpoint itself does not: "
                     "GET /sparql?query=…",
         "home": "Home",
+        "model": "Data model",
+        "ontology": "Ontology",
+        "shapes": "SHACL shapes",
+        "example_list": "List of the examples",
         "built_with": "Query UI",
         "licence": "licence",
+        "error": "The query has an error",
+        "error_at": "line {line}, column {column}",
     },
 }
 
@@ -161,6 +173,9 @@ def render_ui(query: str | None = None) -> Response:
         "query": query,
         "examples": _examples(query_dirs(cfg), cfg["BASE_IRI"]),
         "text": _text(lang),
+        "otherTab": TEXT["en" if lang == "de" else "de"]["tab"],
+        "baseIri": cfg["BASE_IRI"],
+        "root": f"{request.script_root}/",
     }
     html = render_template("ui/index.html", lang=lang, text=page_config["text"], config=page_config,
                            package=package, languages=_language_links(),

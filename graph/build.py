@@ -59,6 +59,7 @@ def build_owl40(data_dir: Path, base_iri: str) -> BuildResult:
     buildthemes.build(b)
     buildprojects.build(b)
     buildcounts.build(b)
+    translate(b, Path(data_dir) / "translations.yaml")
     b.e.finish(curation_derived_from=b.fact_sheet)
     return BuildResult(b.e.quads, b.e.graphs, b.counts, b.e.attribution)
 
@@ -171,7 +172,7 @@ class Builder:
         self.e.put(node, REGIO.value, decimal(_number(value)), block)
         self.e.put(node, REGIO.currency, text(currency), block)
         if stated:
-            self.e.put(node, REGIO.statedValue, text(self.verbatim(block, stated, str(node))),
+            self.e.put(node, REGIO.statedValue, stated_text(self.verbatim(block, stated, str(node))),
                        block)
         if qualifier:
             self.e.curated(node, REGIO.amountQualifier, code("qualifier", qualifier))
@@ -183,8 +184,28 @@ class Builder:
             self.e.put(node, PROV.wasDerivedFrom, self.e.source(sid), block)
 
 
+def stated_text(words: str) -> Literal:
+    """A value as the sheet states it: English when it has words ("about 150"), else plain."""
+    from graph.translate import neutral
+
+    return text(words) if neutral(words) else text(words, "en")
+
+
 def _number(value: float | int) -> int | float:
     return int(value) if float(value).is_integer() else value
+
+
+def translate(b: Builder, path: Path) -> None:
+    """The curators' German translations of the English texts (graph curation), see
+    :mod:`graph.translate`; the texts still without one are in ``b.counts``."""
+    from graph.translate import read_translations, translations
+
+    skip = (b.e.graph_iri("meta").value,)
+    done, missing = translations(b.e.quads, read_translations(path), skip_graphs=skip)
+    for s, p, o in done:
+        b.e.curated(s, p, o)
+    b.counts["translations"] = len(done)
+    b.counts["untranslated"] = len(missing)
 
 
 def default_graph_quads(quads: list[Quad]) -> list[Quad]:

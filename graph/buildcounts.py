@@ -6,7 +6,7 @@ from typing import Any
 
 from pyoxigraph import NamedNode
 
-from graph.build import Builder, code
+from graph.build import Builder, code, stated_text
 from graph.emit import Block, date_literal, decimal, text
 from graph.namespaces import DCT, FOAF, RDF, RDFS, REGIO
 
@@ -43,7 +43,7 @@ def count_part(b: Builder, node: NamedNode, sc: dict[str, Any], part: dict[str, 
     target = b.ref(part["of"]) if part.get("of") else b.plan
     for blk in blocks:
         b.e.put(node, RDF.type, REGIO.StatedCount, blk)
-        b.e.put(node, REGIO.statedValue, text(b.verbatim(blk, value, str(node))), blk)
+        b.e.put(node, REGIO.statedValue, stated_text(b.verbatim(blk, value, str(node))), blk)
         if part.get("numeric") is not None:
             b.e.put(node, REGIO.numericValue, decimal(part["numeric"]), blk)
         if part.get("currency"):

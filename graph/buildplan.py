@@ -44,8 +44,9 @@ def sources(b: Builder) -> None:
         node, sid = b.e.source(s["id"]), s["id"]
         blk = b.block(f"sources/{sid}")
         b.e.put(node, RDF.type, REGIO.Source, blk)
-        b.e.put(node, RDFS.label, text(s["title"], "de"), blk)
-        b.e.put(node, DCT.title, text(s["title"], "de"), blk)
+        lang = b.c.get("source_title_languages", {}).get(sid, "de")  # the curators' reading
+        b.e.put(node, RDFS.label, text(s["title"], lang), blk)
+        b.e.put(node, DCT.title, text(s["title"], lang), blk)
         b.e.put(node, SCHEMA.url, Literal(s["url"], datatype=XSD.anyURI), blk)
         b.e.put(node, DCT.publisher, text(s["publisher"]), blk)
         b.e.put(node, REGIO.sourceKey, text(sid), blk)

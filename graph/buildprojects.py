@@ -34,9 +34,10 @@ def organisations(b: Builder) -> None:
     for o in b.f["organisations"]:
         oid = o["id"]
         node, rec = b.e.iri("organisation", oid), b.block(f"organisations/{oid}")
-        b.typed(node, REGIO.Organisation, text(o["name"], "de"), rec)
+        lang = b.c.get("name_languages", {}).get(oid, "de")  # the curators' reading
+        b.typed(node, REGIO.Organisation, text(o["name"], lang), rec)
         b.e.put(node, FOAF.name, text(o["name"]), rec)
-        b.e.put(node, SKOS.prefLabel, text(o["name"], "de"), rec)
+        b.e.put(node, SKOS.prefLabel, text(o["name"], lang), rec)
         if o.get("short_name"):
             b.e.put(node, REGIO.shortName, text(o["short_name"]), rec)
         b.e.put(node, REGIO.typeText, text(o["type"], "en"), rec)
@@ -59,8 +60,9 @@ def project(b: Builder, p: dict[str, Any]) -> None:
     def blk(key: str) -> Block:
         return b.block(f"projects/{pid}/{key}")
 
-    b.typed(node, REGIO.Project, text(p["title"], "de"), rec)
-    b.e.put(node, DCT.title, text(p["title"], "de"), rec)
+    lang = b.c.get("name_languages", {}).get(pid, "de")  # the curators' reading
+    b.typed(node, REGIO.Project, text(p["title"], lang), rec)
+    b.e.put(node, DCT.title, text(p["title"], lang), rec)
     for key, prop, lang in (("full_title", REGIO.fullTitle, "de"), ("acronym", REGIO.acronym, None),
                             ("description", DCT.description, "en"),
                             ("role_in_programme", REGIO.roleInPlan, "en"),
@@ -125,8 +127,9 @@ def participation(b: Builder, target: str, oid: str, block: Block) -> NamedNode:
     b.e.put(node, REGIO.participant, b.e.iri("organisation", oid), block)
     b.e.put(node, REGIO.participationIn, tnode, block)
     b.e.put(tnode, REGIO.hasParticipation, node, block)
-    b.e.curated(node, RDFS.label, text(f"{b.orgs[oid]['name']} – {tnode.value.rsplit('/', 1)[-1]}",
-                                       "de"))
+    where = (b.projects[target]["title"] if target in b.projects else
+                 b.c["phases"].get(target, {}).get("de") or b.plan_name)
+    b.e.curated(node, RDFS.label, text(f"{b.orgs[oid]['name']} – {where}", "de"))
     b.participations[(target, oid)] = node
     return node
 

@@ -150,6 +150,23 @@ def add_release_facts(out: Triples, release: Release, s: ox.NamedNode) -> None:
         out.append(ox.Triple(s, DCT.conformsTo, N(release.ontology_version_iri)))
 
 
+VANN = "http://purl.org/vocab/vann/"
+
+
+def code_list_prefixes(ds: ox.NamedNode) -> Triples:
+    """Each code list as a vocabulary of the dataset with its prefix (vann), the one the
+    query UI, the examples and docs/model.md declare: ``linkstatus:confirmed``."""
+    from graph.namespaces import CODE_PREFIXES
+
+    out: Triples = []
+    for prefix, namespace in CODE_PREFIXES.items():
+        scheme = N(namespace.rstrip("/"))
+        out += [ox.Triple(ds, VOID.vocabulary, scheme),
+                ox.Triple(scheme, N(VANN + "preferredNamespacePrefix"), lit(prefix)),
+                ox.Triple(scheme, N(VANN + "preferredNamespaceUri"), lit(namespace))]
+    return out
+
+
 def void_graph(release: Release, urls: Urls) -> Triples:
     """The VoID description of the dataset (served at ``/.well-known/void``)."""
     out: Triples = []
@@ -170,6 +187,7 @@ def void_graph(release: Release, urls: Urls) -> Triples:
         out.append(ox.Triple(ds, VOID.feature, N(FORMATS + FILE_TYPES[f.format][1])))
     out += [ox.Triple(ds, VOID.exampleResource, N(e)) for e in release.examples]
     out += [ox.Triple(ds, VOID.vocabulary, N(v)) for v in _vocabularies(release)]
+    out += code_list_prefixes(ds)
     for p, value in (("triples", release.triples), ("entities", release.entities),
                      ("distinctSubjects", release.distinct_subjects),
                      ("distinctObjects", release.distinct_objects),

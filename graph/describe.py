@@ -79,6 +79,7 @@ class SourceInfo:
     url: str = ""
     publisher: str = ""
     issued: str = ""
+    title_language: str = ""
 
 
 @dataclass
@@ -92,15 +93,20 @@ class Linked:
 
     def label(self, lang: str) -> str | None:
         """The label in ``lang``, else in another language (en, de, untagged, any)."""
+        found = self.label_and_language(lang)
+        return found[0] if found else None
+
+    def label_and_language(self, lang: str) -> tuple[str, str] | None:
+        """(label, its language tag or '') in ``lang``, else as :meth:`label` falls back."""
         by_lang: dict[str, str] = {}
         for predicate, lit in self.labels:  # skos:prefLabel wins over rdfs:label
             key = lit.language or ""
             if key not in by_lang or predicate == SKOS.prefLabel.value:
                 by_lang[key] = lit.value
-        for key in (lang, "en", "de", ""):
+        for key in (lang, "en" if lang == "de" else "de", ""):
             if key in by_lang:
-                return by_lang[key]
-        return next(iter(by_lang.values()), None)
+                return by_lang[key], key
+        return next(iter((v, k) for k, v in by_lang.items()), None)
 
 
 @dataclass
@@ -138,6 +144,11 @@ class Description:
     def label(self, iri: str, lang: str) -> str | None:
         info = self.linked.get(iri)
         return info.label(lang) if info else None
+
+    def label_and_language(self, iri: str, lang: str) -> tuple[str, str] | None:
+        """(label, language tag) of ``iri`` for a page in ``lang`` (see Linked)."""
+        info = self.linked.get(iri)
+        return info.label_and_language(lang) if info else None
 
     def incoming_statement(self, subject: Node, predicate: ox.NamedNode) -> Statement:
         """The incoming link ``subject predicate <iri>`` with the graphs that state it."""
@@ -254,7 +265,10 @@ def source_info(store: Queryable, graphs: Iterable[str], extra: Iterable[str] = 
         attr = {DCT.title.value: "title", SCHEMA.url.value: "url",
                 DCT.publisher.value: "publisher", DCT.issued.value: "issued"}
         for row in store.query(query).rows:
-            setattr(sources[row["src"].value], attr[row["k"].value], row["v"].value)
+            info, value = sources[row["src"].value], row["v"]
+            setattr(info, attr[row["k"].value], value.value)
+            if row["k"].value == DCT.title.value and isinstance(value, ox.Literal):
+                info.title_language = value.language or ""
     return {g: tuple(s) for g, s in by_graph.items()}, sources
 
 

@@ -7,7 +7,7 @@ from :data:`LANGUAGES` and IRIs checked by :func:`graph.describe.ref`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
@@ -100,7 +100,8 @@ ORDER BY LCASE(?name)
 
 def themes_query(lang: str) -> str:
     """Every theme and keyword concept with its kind, broader theme, the number of projects
-    the curators place under it (of them confirmed), of projects with it as a keyword, and of
+    the curators place under it (of them confirmed), of projects with it or a narrower concept
+    as a keyword (skos:broader*, as the example "Projects per theme" counts), and of
     sub-themes."""
     lang = _lang(lang)
     return _head() + f"""SELECT ?theme (SAMPLE(COALESCE(?theme_l, ?theme_a)) AS ?label)
@@ -114,7 +115,7 @@ WHERE {{
   OPTIONAL {{ ?theme skos:broader ?broader . {_label("broader", lang)} }}
   OPTIONAL {{ ?project regio:hasTheme ?theme ; a regio:Project .
              OPTIONAL {{ ?project regio:partOfPlan ?plan . BIND(?project AS ?member) }} }}
-  OPTIONAL {{ ?tagged regio:hasKeyword ?theme ; a regio:Project }}
+  OPTIONAL {{ ?tagged regio:hasKeyword/skos:broader* ?theme ; a regio:Project }}
   OPTIONAL {{ ?narrower skos:broader ?theme }}
 }}
 GROUP BY ?theme ?kind ?broader
@@ -168,30 +169,51 @@ ORDER BY ?of ?what
 
 @dataclass
 class KeyFigure:
-    """One stated count: what is counted, the value as stated, and its sources."""
+    """One stated count: what is counted, the value as stated (in the page language, the
+    curators' translation when the sheet's text is in another), and the sources."""
 
     iri: str
     of: str
     what: str
     value: str
     sources: list[str]
+    what_lang: str = ""
+    value_lang: str = ""
+    originals: list[tuple[str, str]] = field(default_factory=list)  # (text, language)
 
 
-def key_figures(store: Queryable, plan_iri: str
+def _in_language(texts: dict[str, str], lang: str) -> tuple[str, str]:
+    for key in (lang, "", "en" if lang == "de" else "de"):
+        if key in texts:
+            return texts[key], key
+    key = next(iter(texts))
+    return texts[key], key
+
+
+def key_figures(store: Queryable, plan_iri: str, lang: str = "en"
                 ) -> tuple[str, list[KeyFigure], dict[str, SourceInfo]]:
     """The key figures of the plan (query text, figures, source details)."""
     query = key_figures_query(plan_iri)
     rows = store.query(query).rows
     graphs = {r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)}
     by_graph, sources = source_info(store, graphs)
-    figures: dict[str, KeyFigure] = {}
+    found: dict[str, tuple[str, dict[str, str], dict[str, str], list[str]]] = {}
     for r in rows:
-        fig = figures.setdefault(r["count"].value, KeyFigure(
-            r["count"].value, r["of"].value, r["what"].value, r["value"].value, []))
-        for src in by_graph.get(r["g"].value, ()):
-            if src not in fig.sources:
-                fig.sources.append(src)
-    return query, list(figures.values()), sources
+        of, whats, values, srcs = found.setdefault(r["count"].value, (r["of"].value, {}, {}, []))
+        whats[getattr(r["what"], "language", "") or ""] = r["what"].value
+        values[getattr(r["value"], "language", "") or ""] = r["value"].value
+        if not r["g"].value.endswith("/graph/curation"):  # a translation is no source's
+            srcs += [s for s in by_graph.get(r["g"].value, ()) if s not in srcs]
+    figures = []
+    for iri, (of, whats, values, srcs) in found.items():
+        what, what_lang = _in_language(whats, lang)
+        value, value_lang = _in_language(values, lang)
+        originals = [(t, k) for k, t in whats.items() if k and k != lang] if what_lang == lang \
+            and len(whats) > 1 else []
+        originals += [(t, k) for k, t in values.items() if k and k != lang] if \
+            value_lang == lang and len(values) > 1 else []
+        figures.append(KeyFigure(iri, of, what, value, srcs, what_lang, value_lang, originals))
+    return query, figures, sources
 
 
 STATUSES = ("confirmed", "probable", "candidate")
@@ -199,10 +221,16 @@ STATUSES = ("confirmed", "probable", "candidate")
 
 def stats_query() -> str:
     """How many projects (and of them with a confirmed, probable or candidate link to the
-    plan), organisations, themes and sources the graph holds."""
+    plan), organisations, themes of the plan, keyword concepts (also regio:Theme, of the
+    theme kind project-keyword) and sources the graph holds."""
     counts = " ".join(f"{{ SELECT (COUNT(DISTINCT ?{v}) AS ?{v}s) WHERE {{ ?{v} a regio:{c} }} }}"
                       for v, c in (("project", "Project"), ("organisation", "Organisation"),
-                                   ("theme", "Theme"), ("source", "Source")))
+                                   ("source", "Source")))
+    keyword = f"<{CODE}theme-kind/project-keyword>"
+    counts += (" { SELECT (COUNT(DISTINCT ?theme) AS ?themes) WHERE { ?theme a regio:Theme "
+               f"FILTER NOT EXISTS {{ ?theme regio:themeKind {keyword} }} }} }}"
+               " { SELECT (COUNT(DISTINCT ?keyword) AS ?keywords) WHERE { ?keyword a regio:Theme ; "
+               f"regio:themeKind {keyword} }} }}")
     counts += " " + " ".join(
         f"{{ SELECT (COUNT(DISTINCT ?p_{s}) AS ?{s}) WHERE {{ ?p_{s} a regio:Project ; "
         f"regio:hasPlanLink/regio:linkStatus <{CODE}link-status/{s}> }} }}" for s in STATUSES)
@@ -239,3 +267,28 @@ def plan_iris(store: Queryable) -> list[str]:
     rows = store.query(_head() + "SELECT DISTINCT ?plan WHERE { ?plan a regio:ActionPlan } "
                        "ORDER BY ?plan").rows
     return [r["plan"].value for r in rows]
+
+
+def code_lists_query(lang: str) -> str:
+    """Every code list (SKOS concept scheme under the code namespace) with its concepts,
+    their labels in ``lang`` (else any) and definitions."""
+    lang = _lang(lang)
+    return _head() + f"""SELECT ?scheme (SAMPLE(COALESCE(?scheme_l, ?scheme_a)) AS ?schemeLabel)
+       ?concept (SAMPLE(COALESCE(?concept_l, ?concept_a)) AS ?label)
+       (SAMPLE(COALESCE(?def_l, ?def_a)) AS ?definition)
+WHERE {{
+  ?scheme a skos:ConceptScheme . FILTER(STRSTARTS(STR(?scheme), "{CODE}"))
+  {_label("scheme", lang)}
+  OPTIONAL {{ ?concept skos:inScheme ?scheme . {_label("concept", lang)}
+             OPTIONAL {{ ?concept skos:definition ?def_l FILTER(LANGMATCHES(LANG(?def_l), "{lang}")) }}
+             OPTIONAL {{ ?concept skos:definition ?def_a }} }}
+}}
+GROUP BY ?scheme ?concept
+ORDER BY ?scheme LCASE(?label)
+"""
+
+
+def code_lists(store: Queryable, lang: str) -> tuple[str, list[dict[str, Term]]]:
+    """The query and the rows of :func:`code_lists_query`."""
+    query = code_lists_query(lang)
+    return query, store.query(query).rows

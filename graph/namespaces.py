@@ -69,9 +69,16 @@ PROV = Vocab("http://www.w3.org/ns/prov#", """
     wasAssociatedWith used startedAtTime invalidatedAtTime wasInvalidatedBy Agent
 """)
 
+#: One prefix per code list (issue 14): a code IRI holds a "/" after ``regiocode:``
+#: (``regiocode:link-status/confirmed`` is no prefixed name), ``linkstatus:confirmed`` is.
+CODE_PREFIXES: dict[str, str] = {
+    name.replace("-", ""): f"{REGIOCODE_IRI}{name}/"
+    for name in ("org-type", "role", "link-status", "event-type", "qualifier", "theme-kind")}
+
 PREFIXES: dict[str, str] = {
     "regio": REGIO_IRI,
     "regiocode": REGIOCODE_IRI,
+    **CODE_PREFIXES,
     "regiosh": REGIOSH_IRI,
     "rdf": RDF.iri,
     "rdfs": RDFS.iri,

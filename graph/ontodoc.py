@@ -1,23 +1,15 @@
 """The ontology and the shapes as documents: RDF in several formats, and HTML documentation.
 
-- Ontology HTML is made by pyLODE (https://github.com/RDFLib/pyLODE, ``OntPub``) from the
-  ontology's Turtle. pyLODE derives fragment ids from labels ("Handlungskonzept"); we seed its
-  id table with the local names, so ``https://w3id.org/regio-kg/ontology#ActionPlan`` lands on
-  ``id="ActionPlan"``. pyLODE runs in a child process: importing it configures the root logger
-  (DEBUG) and it calls ``exit()`` on bad input, neither of which belongs in a web worker. The
-  HTML is cached in ``cache_dir`` under a hash of the input and the pyLODE version.
+- The ontology's documentation is built here in one language at a time (issue 14: pyLODE's
+  page joined German and English labels, "Handlungskonzeptaction plan"): per term its label
+  and definition in that language, its relations, and an anchor per local name, so
+  ``https://w3id.org/regio-kg/ontology#ActionPlan`` lands on ``id="ActionPlan"``.
 - Shapes documentation is built here: one entry per named shape with its German and English
   name, description and messages, targets, path and constraints, anchored by local name.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-import os
-import re
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,11 +19,9 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
 from graph.catalog import METADATA_PREFIXES
-from graph.errors import GraphError
 from graph.namespaces import REGIO_IRI, REGIOSH_IRI
 from graph.rdfio import parse_file
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 CODELISTS = "codelists.ttl"
 #: sh: terms shown in their own place rather than in the list of constraints
 _OWN_PLACE = {"name", "description", "message", "property", "path", "severity", "targetClass",
@@ -68,68 +58,102 @@ def local_names(triples: list[ox.Triple], namespace: str) -> set[str]:
             and len(t.subject.value) > len(namespace)}
 
 
-# -- ontology HTML (pyLODE) -------------------------------------------------------------------
+# -- the ontology as a document in one language ---------------------------------------------
 
-def ontology_html(files: list[Path], cache_dir: str | Path) -> str:
-    """pyLODE's HTML documentation of the ontology ``files``, with an ``id`` per term's local
-    name; generated once per content and cached in ``cache_dir``."""
-    digest = hashlib.sha256(_pylode_version().encode())
+_KINDS = (("class", "Class"), ("object", "ObjectProperty"), ("data", "DatatypeProperty"),
+          ("annotation", "AnnotationProperty"))
+_OWL = "http://www.w3.org/2002/07/owl#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_DCT = "http://purl.org/dc/terms/"
+
+
+@dataclass
+class TermDoc:
+    """One term of the ontology in one language: label, definition, and links to terms."""
+
+    id: str
+    iri: str
+    kind: str
+    label: str
+    label_lang: str
+    definition: str = ""
+    definition_lang: str = ""
+    relations: list[tuple[str, list[str]]] = field(default_factory=list)  # (key, terms)
+
+
+@dataclass
+class OntologyDoc:
+    iri: str
+    title: str
+    description: str
+    version: str
+    version_iri: str
+    license: str
+    terms: dict[str, list[TermDoc]]
+    labels: dict[str, tuple[str, str]]  # IRI -> (label, language) of every described term
+
+
+def _in(graph: rdflib.Graph, s: rdflib.term.Node, p: str, lang: str) -> tuple[str, str]:
+    """The literal of ``s p`` in ``lang``, else in the other language, else untagged."""
+    by_lang = {(o.language or ""): str(o) for o in graph.objects(s, rdflib.URIRef(p))
+               if isinstance(o, rdflib.Literal)}
+    for key in (lang, "", "en" if lang == "de" else "de"):
+        if key in by_lang:
+            return " ".join(by_lang[key].split()), key
+    return "", ""
+
+
+def describe_ontology(files: list[Path], lang: str) -> OntologyDoc:
+    """The ontology ``files`` as a document in ``lang``: its header, and per kind of term
+    (classes, object, datatype and annotation properties) each term of the regio namespace
+    with its label and definition in ``lang`` and its relations to other terms."""
+    graph = rdflib.Graph()
     for path in files:
-        digest.update(path.read_bytes())
-    cache = Path(cache_dir) / f"ontology-{digest.hexdigest()[:16]}.html"
-    if cache.is_file():
-        return cache.read_text(encoding="utf-8")
-    try:
-        done = subprocess.run([sys.executable, "-m", "graph.ontodoc", *map(str, files)],
-                              cwd=PROJECT_DIR, capture_output=True, timeout=300, check=False,
-                              env={**os.environ, "PYTHONPATH": str(PROJECT_DIR)})
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise GraphError(f"pyLODE could not be run: {exc}") from None
-    if done.returncode != 0 or not done.stdout.strip():
-        raise GraphError("pyLODE failed: " + done.stderr.decode("utf-8", "replace")[-2000:])
-    html = add_missing_anchors(done.stdout.decode("utf-8"), local_names(read_triples(files),
-                                                                         REGIO_IRI))
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, cache)
-    return html
-
-
-def _pylode_version() -> str:
-    try:
-        return importlib.metadata.version("pylode")
-    except importlib.metadata.PackageNotFoundError:
-        return "missing"
-
-
-def html_ids(html: str) -> set[str]:
-    return set(re.findall(r'\sid="([^"]+)"', html))
-
-
-def add_missing_anchors(html: str, names: set[str]) -> str:
-    """Give every term that pyLODE did not render an empty anchor element, listed at the end,
-    so that no term IRI points at nothing."""
-    missing = sorted(names - html_ids(html))
-    if not missing:
-        return html
-    spans = "".join(f'<span id="{n}"></span>' for n in missing)
-    block = f'<div id="other-terms" hidden>{spans}</div>'
-    return html.replace("</body>", block + "</body>", 1) if "</body>" in html else html + block
-
-
-def _pylode_main(paths: list[str]) -> None:
-    """Child process: print pyLODE's HTML of the ontology in ``paths``."""
-    from pylode import OntPub
-
-    graph = rdflib.Graph(bind_namespaces="core")
-    for path in paths:
         graph.parse(path, format="turtle")
-    doc = OntPub(graph)
+    onto = next(iter(graph.subjects(RDF.type, rdflib.URIRef(_OWL + "Ontology"))), None)
+    labels = {}
     for s in set(graph.subjects()):
-        if isinstance(s, rdflib.URIRef) and str(s).startswith(REGIO_IRI):
-            doc.fids[str(s)] = str(s)[len(REGIO_IRI):]
-    sys.stdout.write(doc.make_html())
+        if isinstance(s, rdflib.URIRef):
+            text, tag = _in(graph, s, _RDFS + "label", lang)
+            if text:
+                labels[str(s)] = (text, tag)
+    terms: dict[str, list[TermDoc]] = {}
+    for key, owl_kind in _KINDS:
+        docs = []
+        for s in graph.subjects(RDF.type, rdflib.URIRef(_OWL + owl_kind)):
+            if not str(s).startswith(REGIO_IRI):
+                continue
+            label, label_lang = labels.get(str(s), (str(s)[len(REGIO_IRI):], ""))
+            definition, def_lang = _in(graph, s, _SKOS + "definition", lang)
+            if not definition:
+                definition, def_lang = _in(graph, s, _RDFS + "comment", lang)
+            doc = TermDoc(str(s)[len(REGIO_IRI):], str(s), key, label, label_lang, definition,
+                          def_lang)
+            for rel, pred in (("subclass_of", _RDFS + "subClassOf"),
+                              ("subproperty_of", _RDFS + "subPropertyOf"),
+                              ("domain", _RDFS + "domain"), ("range", _RDFS + "range"),
+                              ("inverse_of", _OWL + "inverseOf"),
+                              ("close_match", _SKOS + "closeMatch")):
+                found = sorted(str(o) for o in graph.objects(s, rdflib.URIRef(pred))
+                               if isinstance(o, rdflib.URIRef))
+                if found:
+                    doc.relations.append((rel, found))
+            for rel, pred in (("has_subclasses", _RDFS + "subClassOf"),
+                              ("in_domain_of", _RDFS + "domain"), ("in_range_of", _RDFS + "range")):
+                found = sorted(str(x) for x in graph.subjects(rdflib.URIRef(pred), s)
+                               if isinstance(x, rdflib.URIRef))
+                if found:
+                    doc.relations.append((rel, found))
+            docs.append(doc)
+        terms[key] = sorted(docs, key=lambda d: d.label.lower())
+    title = _in(graph, onto, _DCT + "title", lang)[0] if onto else ""
+    description = _in(graph, onto, _DCT + "description", lang)[0] if onto else ""
+    version = str(next(graph.objects(onto, rdflib.URIRef(_OWL + "versionInfo")), "")) if onto else ""
+    version_iri = str(next(graph.objects(onto, rdflib.URIRef(_OWL + "versionIRI")), "")) if onto else ""
+    licence = str(next(graph.objects(onto, rdflib.URIRef(_DCT + "license")), "")) if onto else ""
+    return OntologyDoc(str(onto or ""), title, description, version, version_iri, licence, terms,
+                       labels)
 
 
 # -- shapes documentation ---------------------------------------------------------------------
@@ -212,7 +236,3 @@ def _shape_doc(graph: rdflib.Graph, s: rdflib.URIRef, file: str) -> ShapeDoc:
             continue
         doc.constraints.append((name, _short(graph, o)))
     return doc
-
-
-if __name__ == "__main__":
-    _pylode_main(sys.argv[1:])

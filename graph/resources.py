@@ -22,6 +22,11 @@ SHIPPED = {
 }
 
 
+#: single documents the site serves (``/model``), name -> path in a source checkout; the
+#: wheel holds each under ``graph/share/docs/`` (pyproject.toml: package graph.share.docs).
+SHIPPED_DOCS = {"model.md": "docs/model.md"}
+
+
 def package_root() -> Path:
     """The directory of the installed ``graph`` package."""
     return Path(str(files("graph")))
@@ -36,3 +41,14 @@ def resource_dir(name: str) -> Path:
     if installed.is_dir():
         return installed
     return package_root().parent / SHIPPED[name]
+
+
+def doc_file(name: str) -> Path:
+    """The shipped document ``name`` (a key of :data:`SHIPPED_DOCS`): the wheel's copy when
+    installed, else the source checkout's."""
+    if name not in SHIPPED_DOCS:
+        raise KeyError(f"no shipped document {name!r} (known: {', '.join(SHIPPED_DOCS)})")
+    installed = package_root() / "share" / "docs" / name
+    if installed.is_file():
+        return installed
+    return package_root().parent / SHIPPED_DOCS[name]

@@ -64,6 +64,8 @@ def service_description(release: Release, urls: Urls, limits: dict[str, Any], *,
             ox.Triple(svc, SD.supportedLanguage, SD.SPARQL11Query),
             ox.Triple(svc, SD.defaultDataset, ds), ox.Triple(svc, DCT.license, N(release.license)),
             ox.Triple(svc, RDFS.seeAlso, N(urls.void)), ox.Triple(svc, RDFS.seeAlso, N(urls.catalog))]
+    # the vocabulary for people: the model's terms and rules, the ontology, the shapes
+    out += [ox.Triple(svc, RDFS.seeAlso, N(urls.path(p))) for p in ("model", "ontology", "shapes")]
     out += [ox.Triple(svc, SD.resultFormat, N(FORMATS + f)) for f in result_formats]
     allow = _allowlist(limits)
     if allow:

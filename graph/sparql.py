@@ -79,6 +79,20 @@ def query_syntax_error(message: str) -> QuerySyntaxError:
                             source="query", line=line, column=column)
 
 
+def locate_syntax_error(text: str, *, base_iri: str | None = None) -> QuerySyntaxError | None:
+    """The syntax error of ``text`` itself, parsed on an empty store (the engine ran the
+    query with a LIMIT appended, which moves the parser's error position to that line)."""
+    import pyoxigraph as ox
+
+    try:
+        ox.Store().query(text, base_iri=base_iri)
+    except SyntaxError as exc:
+        return query_syntax_error(str(exc))
+    except (OSError, ValueError, RuntimeError):
+        return None
+    return None
+
+
 def run_query(store: Queryable, sparql: str, *, fmt: str = "table") -> str:
     """Run ``sparql`` on ``store`` and render the result as ``table``, ``csv`` or ``json``."""
     return render(store.query(sparql), fmt)

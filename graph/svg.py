@@ -16,8 +16,8 @@ Href = Callable[[str], str | None]
 
 TEXT = {
     "de": {"network": "Projekte und ihre Partner",
-           "network_sub": "{p} Projekte ({c} bestätigt, {u} wahrscheinlich oder Kandidaten: "
-                          "hohle Punkte), {o} Organisationen, {e} Beteiligungen",
+           "network_sub": "{p} Projekte mit genannten Partnern ({c} bestätigt, {u} wahrscheinlich "
+                          "oder Kandidaten: hohle Punkte), {o} Organisationen, {e} Beteiligungen",
            "timeline": "Laufzeiten der Projekte",
            "timeline_sub": "Balken: Laufzeit; heller: Quellen nennen verschiedene Daten",
            "dates_unknown": "Laufzeit unbekannt", "end_unknown": "Ende unbekannt",
@@ -26,16 +26,21 @@ TEXT = {
            "schematic": "Schematische Kachelkarte: ungefähre Lage der Kreise, keine Grenzen",
            "no_district": "Organisationen ohne angegebenen Kreis: {n}",
            "themes": "Projekte je Thema",
-           "themes_sub": "Projekte, die die Kuratoren dem Thema zuordnen; in Klammern: davon "
-                         "bestätigte Projekte des Handlungskonzepts",
+           "themes_sub": "Die Themen des Handlungskonzepts mit den Projekten, die die Kuratoren "
+                         "ihnen zuordnen; in Klammern: davon bestätigte Projekte des Handlungskonzepts",
+           "keywords": "Projekte je Schlagwort",
+           "keywords_sub": "Die Schlagwörter der Projekte, wie die Kuratoren sie lesen (ein "
+                           "Schlagwort ist kein Thema); in Klammern: davon bestätigte Projekte",
+           "network_of": "Partner von {p} und ihre weiteren Projekte",
            "confirmed": "bestätigt",
            "funding": "Förderung je Projekt und Phase",
-           "funding_sub": "höchster genannter Betrag; Strich: niedrigerer Betrag einer anderen Quelle",
+           "funding_sub": "höchster genannter Betrag; Strich: niedrigerer Betrag einer anderen "
+                          "Quelle; „a / b“: Quellen nennen den Betrag verschieden",
            "no_amount": "Betrag nicht angegeben", "none": "keine Daten",
            "about": "etwa", "over": "über", "almost": "fast", "up-to": "bis zu", "exact": "genau"},
     "en": {"network": "Projects and their partners",
-           "network_sub": "{p} projects ({c} confirmed, {u} probable or candidates: hollow "
-                          "dots), {o} organisations, {e} participations",
+           "network_sub": "{p} projects with named partners ({c} confirmed, {u} probable or "
+                          "candidates: hollow dots), {o} organisations, {e} participations",
            "timeline": "Project periods",
            "timeline_sub": "Bar: period; lighter: sources give different dates",
            "dates_unknown": "dates unknown", "end_unknown": "end unknown",
@@ -44,11 +49,16 @@ TEXT = {
            "schematic": "Schematic tile map: approximate positions of the districts, not borders",
            "no_district": "Organisations without a stated district: {n}",
            "themes": "Projects per theme",
-           "themes_sub": "projects the curators place under the theme; in brackets: of them "
-                         "confirmed projects of the action plan",
+           "themes_sub": "The themes of the action plan with the projects the curators place "
+                         "under them; in brackets: of them confirmed projects of the action plan",
+           "keywords": "Projects per keyword",
+           "keywords_sub": "The projects' keywords as the curators read them (a keyword is not "
+                           "a theme); in brackets: of them confirmed projects",
+           "network_of": "Partners of {p} and their other projects",
            "confirmed": "confirmed",
            "funding": "Funding per project and phase",
-           "funding_sub": "highest stated amount; tick: lower amount of another source",
+           "funding_sub": "highest stated amount; tick: lower amount of another source; "
+                          "“a / b”: sources state the amount differently",
            "no_amount": "amount not stated", "none": "no data",
            "about": "about", "over": "over", "almost": "almost", "up-to": "up to",
            "exact": "exactly"},
@@ -124,7 +134,7 @@ def bar_chart(title: str, subtitle: str, rows: list[tuple[Item, float, str]], la
 
 
 def network_svg(projects: list[Item], orgs: list[Item], edges: list[tuple[str, str]],
-                lang: str, href: Href) -> str:
+                lang: str, href: Href, *, title: str | None = None) -> str:
     """Bipartite layout: projects left, organisations right (ordered by the mean position of
     their projects, which keeps crossings few), one curve per participation."""
     t = TEXT[lang]
@@ -167,7 +177,7 @@ def network_svg(projects: list[Item], orgs: list[Item], edges: list[tuple[str, s
     confirmed = sum(p.status == "confirmed" for p in projects)
     subtitle = t["network_sub"].format(p=len(projects), c=confirmed, u=len(projects) - confirmed,
                                        o=len(orgs), e=len(edges))
-    return document(width, top + rows * row_h + 20, t["network"], subtitle, body, lang)
+    return document(width, top + rows * row_h + 20, title or t["network"], subtitle, body, lang)
 
 
 def timeline_svg(spans: list[Span], lang: str, href: Href) -> str:
@@ -295,9 +305,7 @@ def funding_svg(grants: list[Grant], lang: str, href: Href) -> str:
     with_amount = [g for g in grants if g.values]
     rows, ticks = [], {}
     for g in with_amount:
-        shown = " – ".join(money(v, g.currency) for v in sorted({g.values[0], g.values[-1]}))
-        if any(q != "exact" for q in g.qualifiers):
-            shown = " / ".join(t.get(q, q) for q in g.qualifiers) + " " + shown
+        shown = amount_label(g, lang)
         rows.append((g.item, g.values[-1], shown))
         if len(g.values) > 1:
             ticks[g.item.iri] = g.values[0]
@@ -307,8 +315,31 @@ def funding_svg(grants: list[Grant], lang: str, href: Href) -> str:
                      footer=footer)
 
 
-def themes_svg(items: list[tuple[Item, int, int]], lang: str, href: Href) -> str:
-    """Projects per theme; the label says how many of them are confirmed projects."""
+def amount_label(grant: Grant, lang: str) -> str:
+    """The stated amounts of a grant as text. One reading (all exact, or all with the same
+    qualifier): the qualifier once and the range of the values ("etwa 450 000 EUR",
+    "5 400 000 EUR – 5 500 000 EUR"); sources that qualify it differently: each amount with its
+    own qualifier ("480 000 EUR / über 480 000 EUR"), never the qualifiers alone
+    ("genau / über ...")."""
+    t = TEXT[lang]
+
+    def word(q: str) -> str:
+        return f"{t[q]} " if q in t else ""
+
+    readings = sorted({(v, "" if q in ("", "exact") else q) for v, q in grant.amounts})
+    if len({q for _, q in readings}) <= 1:
+        q = readings[0][1] if readings else ""
+        return word(q) + " – ".join(money(v, grant.currency)
+                                    for v in sorted({grant.values[0], grant.values[-1]}))
+    return " / ".join(word(q) + money(v, grant.currency) for v, q in readings)
+
+
+def themes_svg(items: list[tuple[Item, int, int]], lang: str, href: Href, *,
+               keywords: bool = False) -> str:
+    """Projects per theme (or per keyword concept); the label says how many of them are
+    confirmed projects."""
     t = TEXT[lang]
     rows = [(i, n, f"{n} ({c} {t['confirmed']})") for i, n, c in items]
+    if keywords:
+        return bar_chart(t["keywords"], t["keywords_sub"], rows, lang, href)
     return bar_chart(t["themes"], t["themes_sub"], rows, lang, href)

@@ -63,11 +63,21 @@ def labels(store: Queryable, iris: set[str], lang: str, *, short: bool = False) 
     return out
 
 
-def network(store: Queryable, lang: str) -> tuple[list[Item], list[Item], list[tuple[str, str]]]:
-    """Projects, organisations and (project, organisation) participation edges."""
+def is_project(store: Queryable, iri: str) -> bool:
+    """True when ``iri`` is a regio:Project of the graph."""
+    return bool(store.query(sparql_prefixes() + f"ASK {{ <{iri}> a regio:Project }}").boolean)
+
+
+def network(store: Queryable, lang: str, *, project: str | None = None
+            ) -> tuple[list[Item], list[Item], list[tuple[str, str]]]:
+    """Projects, organisations and (project, organisation) participation edges; with
+    ``project`` (an IRI) only that project's partners and their other projects."""
     rows = _query(store, """SELECT DISTINCT ?p ?o WHERE { ?x a regio:Participation ;
         regio:participant ?o ; regio:participationIn ?p . ?p a regio:Project }""")
     edges = sorted({(r["p"].value, r["o"].value) for r in rows})
+    if project is not None:
+        partners = {o for p, o in edges if p == project}
+        edges = [(p, o) for p, o in edges if o in partners]
     names = labels(store, {p for p, _ in edges} | {o for _, o in edges}, lang, short=True)
     status = {r["p"].value: r["s"].value.rsplit("/", 1)[-1] for r in _query(store, """
         SELECT ?p ?s WHERE { ?p a regio:Project ; regio:hasPlanLink/regio:linkStatus ?s }""")}
@@ -154,12 +164,28 @@ def districts(store: Queryable, lang: str) -> tuple[list[District], int]:
     return sorted(found, key=lambda d: d.code or d.label), int(unknown[0]["n"].value)
 
 
-def themes(store: Queryable, lang: str) -> list[tuple[Item, int, int]]:
-    """Themes with the number of projects placed under them (regio:hasTheme) and how many of
-    those are confirmed projects of a plan (regio:partOfPlan), most first."""
-    rows = _query(store, """SELECT ?t (COUNT(DISTINCT ?p) AS ?n) (COUNT(DISTINCT ?m) AS ?c) WHERE {
-        ?p a regio:Project ; regio:hasTheme ?t .
-        OPTIONAL { ?p regio:partOfPlan ?plan . BIND(?p AS ?m) } } GROUP BY ?t""")
+#: The theme kind of the curators' keyword concepts (not themes of the plan).
+KEYWORD_KIND = "https://w3id.org/regio-kg/code/theme-kind/project-keyword"
+
+
+def themes(store: Queryable, lang: str, *, keywords: bool = False) -> list[tuple[Item, int, int]]:
+    """The plan's themes (every theme that is not a keyword concept, with or without projects)
+    with the number of projects placed under each (regio:hasTheme) and how many of those are
+    confirmed projects of a plan (regio:partOfPlan), most first; ``keywords``: the concepts the
+    curators read the projects' keywords as, with the projects that have them
+    (regio:hasKeyword). The counts are those of the list of themes and of the example
+    "Projects per theme"."""
+    if keywords:
+        found = "?p a regio:Project ; regio:hasKeyword ?t ."
+        counted = "?p regio:hasKeyword ?t"
+    else:
+        found = (f"{{ ?t a regio:Theme FILTER NOT EXISTS {{ ?t regio:themeKind <{KEYWORD_KIND}> }} }}"
+                 " UNION { ?x a regio:Project ; regio:hasTheme ?t }")
+        counted = "?p regio:hasTheme ?t"
+    rows = _query(store, f"""SELECT ?t (COUNT(DISTINCT ?p) AS ?n) (COUNT(DISTINCT ?m) AS ?c) WHERE {{
+        {found}
+        OPTIONAL {{ ?p a regio:Project . {counted} .
+                   OPTIONAL {{ ?p regio:partOfPlan ?plan . BIND(?p AS ?m) }} }} }} GROUP BY ?t""")
     names = labels(store, {r["t"].value for r in rows}, lang)
     items = [(Item(r["t"].value, names[r["t"].value]), int(r["n"].value), int(r["c"].value))
              for r in rows]
@@ -174,6 +200,7 @@ class Grant:
     currency: str = ""
     values: list[float] = field(default_factory=list)
     qualifiers: list[str] = field(default_factory=list)
+    amounts: list[tuple[float, str]] = field(default_factory=list)  # (value, its qualifier)
 
 
 def funding(store: Queryable, lang: str) -> list[Grant]:
@@ -195,8 +222,11 @@ def funding(store: Queryable, lang: str) -> list[Grant]:
             qualifier = r["q"].value.rsplit("/", 1)[-1] if "q" in r else ""
             if qualifier and qualifier not in grant.qualifiers:
                 grant.qualifiers.append(qualifier)
+            if (value, qualifier) not in grant.amounts:
+                grant.amounts.append((value, qualifier))
     for g in grants.values():
         g.values.sort()
         g.qualifiers.sort()
+        g.amounts.sort()
     return sorted(grants.values(), key=lambda g: (-(max(g.values) if g.values else -1),
                                                   g.item.label.lower()))

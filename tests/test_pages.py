@@ -436,7 +436,7 @@ def test_project_page_has_period_phase_themes_partners_funding_and_sources(clien
 
 def test_organisation_page_has_type_district_and_projects_with_roles(client):
     text = page(client, "/doc/organisation/owl-gmbh")
-    assert "<h1>OstWestfalenLippe GmbH</h1>" in text
+    assert "<h1 lang=\"de\">OstWestfalenLippe GmbH</h1>" in text  # a German name on an English page
     assert 'href="/doc/code/org-type/business-development-agency"' in text
     assert 'href="/doc/region/bielefeld"' in text
     rows = re.search(r'<section class="participants">(.*?)</section>', text, re.S)[1]
@@ -511,7 +511,7 @@ def test_language_from_query_cookie_and_accept_language(client):
 def test_every_page_has_the_language_switch_and_navigation(client, path):
     text = client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True)
     assert 'data-lang="de"' in text and 'data-lang="en"' in text
-    for key in ("home", "projects", "organisations", "themes", "plan", "sparql", "data"):
+    for key in ("home", "projects", "organisations", "themes", "plan", "sparql", "data", "submit"):
         assert f'data-nav="{key}"' in text
 
 
@@ -520,7 +520,7 @@ def test_json_ld_of_the_resource_is_embedded_safely(client):
     scripts = re.findall(r'<script type="application/ld\+json">(.*?)</script>', text, re.S)
     assert len(scripts) == 1 and "</" not in scripts[0] and "<" not in scripts[0]
     triples = {str(q.triple) for q in ox.parse(scripts[0].encode(), ox.RdfFormat.JSON_LD)}
-    assert f'<{BASE}id/{SCS}> <http://purl.org/dc/terms/title> "Smart Country Side"@de' in triples
+    assert f'<{BASE}id/{SCS}> <http://purl.org/dc/terms/title> "Smart Country Side"@en' in triples
 
 
 # -- escaping --------------------------------------------------------------------------------------

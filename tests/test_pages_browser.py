@@ -46,10 +46,12 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def settle_pictures(driver: Any) -> list[str]:
-    """Scroll every picture into view and wait until each is shown or marked missing."""
+    """Scroll every picture into view and wait until each is shown or marked missing (a
+    picture in a closed ``<details>`` is loaded only when it is opened, and is left out)."""
     from selenium.webdriver.support.ui import WebDriverWait
 
-    states = """return [...document.querySelectorAll('figure.picture')].map(f => {
+    states = """return [...document.querySelectorAll('figure.picture')]
+      .filter(f => !f.closest('details:not([open])')).map(f => {
         const img = f.querySelector('img');
         if (!img) { return f.classList.contains('missing') ? 'missing' : 'empty'; }
         img.scrollIntoView();
@@ -179,6 +181,36 @@ def test_pictures_are_shown_or_leave_a_note(browser, site, path, count):
     browser.get(f"{site}{path}?lang=en")
     states = settle_pictures(browser)
     assert len(states) == count and "empty" not in states
+
+
+def test_the_keyword_chart_loads_when_asked_for(browser, site):
+    """The home page's theme chart shows the plan's themes; the keyword chart is in a closed
+    <details> and is loaded only when a reader opens it."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{site}/?lang=de")
+    settle_pictures(browser)
+    hidden = browser.find_element(By.CSS_SELECTOR, "details.keywords-picture img")
+    assert not hidden.is_displayed()
+    assert browser.execute_script("return arguments[0].naturalWidth", hidden) == 0  # not loaded
+    browser.find_element(By.CSS_SELECTOR, "details.keywords-picture summary").click()
+    assert settle_pictures(browser) == ["shown"] * 3
+    assert hidden.is_displayed()
+
+
+@pytest.mark.parametrize("width", [1280, 1024, 800, 390])
+def test_no_tile_of_the_home_page_clips_its_text(browser, site, width):
+    """Every tile's number or name fits its box (the "Handlungskonzept" tile was cut off)."""
+    for lang in ("de", "en"):
+        browser.set_window_size(width, 900)
+        browser.get(f"{site}/?lang={lang}")
+        clipped = browser.execute_script("""return [...document.querySelectorAll(
+            '.tiles a, .tiles strong, .tiles .link-summary')].filter(
+            el => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right >
+                  el.closest('li').getBoundingClientRect().right + 1).map(el => el.textContent)""")
+        assert clipped == [], (width, lang, clipped)
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+    browser.set_window_size(1280, 1000)
 
 
 def test_a_script_in_a_label_never_runs(browser, xss_site):

@@ -336,3 +336,72 @@ def test_autocompletion_and_every_request_stay_on_this_site(page: Any, site: str
         "return performance.getEntriesByType('resource').map(e => e.name);")
     assert requested and all(url.startswith(site + "/") for url in requested), requested
     assert severe_logs(page) == []
+
+
+# -- issue 14: errors in the editor, visible caveats, local links, chart axes --------------
+
+def test_a_syntax_error_is_shown_with_line_and_column_and_marked_in_the_editor(
+        browser: Any, site: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    open_fresh(browser, f"{site}/sparql?lang=de")
+    browser.execute_script("const t = window.owl40Yasgui.getTab();"
+                           "t.setQuery('SELECT * WHERE {\\n  ?s ?p ?o .\\n  FILTER(?x = ) }');"
+                           "t.query().catch(() => undefined);")
+    box = wait(browser, lambda d: [e for e in d.find_elements(By.CSS_SELECTOR, "#query-error")
+                                   if e.is_displayed()], "no error was shown")[0]
+    assert "Zeile 3, Spalte" in box.text and "{" not in box.text  # no JSON dump
+    marked = browser.find_elements(By.CSS_SELECTOR, "#yasgui .CodeMirror .owl40-error")
+    assert marked, "the error is not marked in the editor"
+    line = browser.execute_script(
+        "const cm = window.owl40Yasgui.getTab().getYasqe();"
+        "for (let i = 0; i < cm.lineCount(); i++) {"
+        "  const info = cm.lineInfo(i);"
+        "  if ((info.bgClass || '').includes('owl40-error-line')) return i; } return -1;")
+    assert line == 2  # the third line, where FILTER(?x = ) is
+    shot(browser, "syntax-error")
+    # a correct query clears it
+    browser.execute_script("const t = window.owl40Yasgui.getTab();"
+                           "t.setQuery('SELECT * WHERE { ?s ?p ?o } LIMIT 1');"
+                           "t.query().catch(() => undefined);")
+    wait(browser, lambda d: not d.find_element(By.CSS_SELECTOR, "#query-error").is_displayed(),
+         "the error stayed after a correct query")
+
+
+def test_an_examples_caveat_stays_visible(page: Any, site: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    slug = "funding-per-phase-and-programme"
+    click_example(page, slug)
+    note = wait(page, lambda d: [e for e in d.find_elements(By.CSS_SELECTOR, "#example-note")
+                                 if e.is_displayed()], "the example's description is hidden")[0]
+    assert QUERIES[slug].description["en"][:60] in note.text
+    assert "must not be added" in note.text  # the caveat of the example, not a tooltip
+
+
+def test_result_iris_link_to_this_servers_pages(page: Any, site: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    page.execute_script("const t = window.owl40Yasgui.getTab();"
+                        f"t.setQuery('SELECT ?p WHERE {{ BIND(<{BASE}id/project/smart-country-side> "
+                        "AS ?p) }');"
+                        "t.query().catch(() => undefined);")
+    link = wait(page, lambda d: d.find_elements(By.CSS_SELECTOR, ".yasr table a[data-iri]"),
+                "the IRI was not linked to this server")[0]
+    assert link.get_attribute("href") == f"{site}/doc/project/smart-country-side"
+    assert link.get_attribute("data-iri") == f"{BASE}id/project/smart-country-side"
+
+
+def test_the_chart_picks_a_measure_and_a_label_not_an_id(page: Any, site: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    page.execute_script("const t = window.owl40Yasgui.getTab();"
+                        "t.setQuery('SELECT ?phaseNumber ?label ?projects WHERE { VALUES "
+                        "(?phaseNumber ?label ?projects) { (1 \"Phase 1\"@en 10) "
+                        "(2 \"Phase 2\"@en 7) } }');"
+                        "t.query().catch(() => undefined);")
+    wait(page, lambda d: result_chip(d).startswith("2 results"), "no result")
+    page.find_element(By.CSS_SELECTOR, ".yasr .select_chart").click()
+    wait(page, lambda d: d.find_elements(By.CSS_SELECTOR, ".owl40-chart svg rect.bar"), "no bars")
+    assert page.find_element(By.CSS_SELECTOR, ".owl40-chart-value").get_attribute("value") == "projects"
+    assert page.find_element(By.CSS_SELECTOR, ".owl40-chart-label").get_attribute("value") == "label"

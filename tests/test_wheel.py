@@ -22,7 +22,7 @@ import pytest
 import requests
 
 from api.config import PROJECT_DIR
-from graph.resources import SHIPPED
+from graph.resources import SHIPPED, SHIPPED_DOCS
 from tests.servers import free_port
 from tests.wheelkit import clean_env, run
 
@@ -105,6 +105,7 @@ def test_the_wheel_holds_the_code_templates_static_files_and_shipped_directories
                     for p in _tracked(checkout)}
         assert expected and expected <= names, sorted(expected - names)
     assert {"api/yasgui/package.json", "api/yasgui/build/yasgui.min.js"} <= names
+    assert {f"graph/share/docs/{name}" for name in SHIPPED_DOCS} <= names
 
 
 def test_the_installed_package_finds_its_files_in_site_packages(installed: Path, tmp_path: Path):
@@ -144,6 +145,8 @@ def test_owl40_serve_answers_pages_sparql_and_ontology(served: str):
     assert ui.status_code == 200 and "/ui/assets/yasgui.min.js" in ui.text
     for asset in ("/ui/assets/yasgui.min.js", "/ui/assets/yasgui.min.css"):
         assert requests.get(served + asset, timeout=30).status_code == 200, asset
+    model = requests.get(served + "/model", headers=html, timeout=30)  # docs/model.md, shipped
+    assert model.status_code == 200 and "regio:partOfPlan" in model.text
     ontology = requests.get(served + "/ontology", headers=html, timeout=300)
     assert ontology.status_code == 200 and 'id="ActionPlan"' in ontology.text
     turtle = requests.get(served + "/ontology", headers={"Accept": "text/turtle"}, timeout=30)

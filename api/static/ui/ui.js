@@ -22,6 +22,9 @@
     "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte",
   ].map((name) => XSD + name));
   const MAX_BARS = 100;
+  const ID_COLUMN = /(number|num|id|year|order|rank|index|code)$/i;
+  const LABEL_COLUMN = /(label|title|name)(de|en)?$/i;
+  const VOCAB = "https://w3id.org/regio-kg/";
 
   // -- small DOM helpers (textContent only: result values are never parsed as HTML) ------
   function el(tag, className, content) {
@@ -109,14 +112,24 @@
       return icon;
     }
 
-    /** The first text column, preferring one in the page's language; else the first other. */
+    /** A measure, not an identifier: the first numeric column whose name does not say it
+     * is a number, an id, a year or an order (?phaseNumber), else the first numeric one. */
+    defaultValue(columns) {
+      const measure = columns.numeric.find((name) => !ID_COLUMN.test(name));
+      return measure || columns.numeric[0];
+    }
+
+    /** A label: a text column named like one (label, title, name) in the page's language,
+     * else any text column in that language, else the first text column, else any other. */
     defaultLabel(columns, value) {
       const others = columns.variables.filter((name) => name !== value);
       const textual = others.filter((name) => columns.bindings.some((row) =>
         row[name] && row[name].type !== "uri" && !isNumeric(row[name])));
-      const inLanguage = textual.find((name) => columns.bindings.some((row) =>
-        row[name] && row[name]["xml:lang"] === config.lang));
-      return inLanguage || textual[0] || others[0] || value;
+      const inLanguage = (name) => columns.bindings.some((row) =>
+        row[name] && row[name]["xml:lang"] === config.lang);
+      const named = textual.filter((name) => LABEL_COLUMN.test(name));
+      return named.find(inLanguage) || named[0] || textual.find(inLanguage) || textual[0] ||
+        others[0] || value;
     }
 
     draw(saved) {
@@ -129,7 +142,8 @@
         return;
       }
       const state = {
-        value: saved && columns.numeric.includes(saved.value) ? saved.value : columns.numeric[0],
+        value: saved && columns.numeric.includes(saved.value) ? saved.value
+          : this.defaultValue(columns),
       };
       state.label = saved && columns.variables.includes(saved.label)
         ? saved.label : this.defaultLabel(columns, state.value);
@@ -300,6 +314,43 @@
     yasr: { prefixes: config.prefixes, defaultPlugin: "table" },
   });
   window.owl40Yasgui = yasgui;
+  // a tab kept from a visit in the other language keeps that language's default name
+  for (const tab of Object.values(yasgui._tabs || {})) {
+    if (tab && tab.getName && tab.getName() === config.otherTab) tab.setName(text.tab);
+  }
+
+  // -- YASGUI's own tooltips and labels in the page's language ---------------------------
+  // YASGUI speaks English only; on a German page its titles and aria-labels are rewritten
+  // (also those it adds later, e.g. for a new tab).
+  const GERMAN = [
+    [/^Close tab$/, "Tab schließen"], [/^Add a new tab$/, "Neuen Tab öffnen"],
+    [/^Open settings$/, "Einstellungen öffnen"], [/^Clear endpoint$/, "Endpunkt leeren"],
+    [/^Shows (.+) view$/, "Ansicht „$1“ zeigen"], [/^Download Results$/, "Ergebnis herunterladen"],
+    [/^View documentation of (.+)$/, "Dokumentation zu „$1“"], [/^Share query$/, "Abfrage teilen"],
+    [/^Run query$/, "Abfrage ausführen"], [/^Format query$/, "Abfrage formatieren"],
+    [/^Copy to clipboard$/, "In die Zwischenablage kopieren"],
+    [/^Fullscreen$/, "Vollbild"], [/^Close fullscreen$/, "Vollbild beenden"],
+  ];
+  function localise(root) {
+    if (config.lang !== "de") return;
+    for (const node of root.querySelectorAll("[title], [aria-label]")) {
+      for (const attr of ["title", "aria-label"]) {
+        const value = node.getAttribute(attr);
+        if (!value) continue;
+        for (const [pattern, german] of GERMAN) {
+          if (pattern.test(value)) {
+            node.setAttribute(attr, value.replace(pattern, german));
+            break;
+          }
+        }
+      }
+    }
+  }
+  const yasguiRoot = document.getElementById("yasgui");
+  localise(yasguiRoot);
+  new MutationObserver(() => localise(yasguiRoot)).observe(yasguiRoot, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ["title", "aria-label"],
+  });
   document.getElementById("endpoint-url").textContent = endpoint;
 
   const normalise = (query) => (query || "").replace(/\s+/g, " ").trim();
@@ -320,6 +371,100 @@
     return tab.query().catch(() => undefined);  // YASR shows the error
   }
 
+  // -- errors: the message with line and column, marked in the editor --------------------
+  const errorBox = document.getElementById("query-error");
+  let marks = [];
+
+  function clearError(yasqe) {
+    errorBox.hidden = true;
+    document.body.classList.remove("owl40-has-error");
+    for (const mark of marks) mark.clear();
+    marks = [];
+    if (yasqe) {
+      for (let line = 0; line < yasqe.lineCount(); line += 1) {
+        yasqe.removeLineClass(line, "background", "owl40-error-line");
+      }
+    }
+  }
+
+  function showError(yasqe, error) {
+    let body = null;
+    try {
+      body = JSON.parse(error && error.message);
+    } catch (e) {
+      body = { message: (error && error.message) || String(error) };
+    }
+    clearError(yasqe);
+    const where = body.line ? text.error_at.replace("{line}", body.line)
+      .replace("{column}", body.column || 1) : "";
+    errorBox.replaceChildren(el("strong", null, where ? `${text.error} (${where}):` : text.error + ":"),
+                             el("span", "owl40-error-message", " " + (body.message || "")));
+    errorBox.hidden = false;
+    document.body.classList.add("owl40-has-error");
+    if (yasqe && body.line) {
+      const line = Math.min(body.line - 1, yasqe.lineCount() - 1);
+      const column = Math.max((body.column || 1) - 1, 0);
+      yasqe.addLineClass(line, "background", "owl40-error-line");
+      marks.push(yasqe.markText({ line, ch: Math.max(column - 1, 0) }, { line, ch: column + 1 },
+                                { className: "owl40-error", attributes: { title: body.message } }));
+      yasqe.scrollIntoView({ line, ch: column });
+    }
+  }
+
+  function watch(tab) {
+    const yasqe = tab && tab.getYasqe && tab.getYasqe();
+    if (!yasqe || yasqe.owl40Watched) return;
+    yasqe.owl40Watched = true;
+    yasqe.on("error", (...args) => showError(yasqe, args.find((a) => a instanceof Error)));
+    yasqe.on("query", () => clearError(yasqe));
+  }
+  watch(yasgui.getTab());
+  for (const event of ["tabSelect", "tabAdd", "tabChange"]) {
+    yasgui.on(event, () => setTimeout(() => watch(yasgui.getTab()), 0));
+  }
+
+  // -- links in results: to this server's pages when the base IRI is served elsewhere -----
+  const here = window.location.origin + config.root;
+  const rewrite = !config.baseIri.startsWith(here);
+  function localHref(iri) {
+    if (iri.startsWith(config.baseIri)) {
+      const rest = iri.slice(config.baseIri.length);
+      if (rest.startsWith("id/")) return config.root + "doc/" + rest.slice(3);
+      if (rest.startsWith("graph/")) return config.root + "doc/" + rest;
+      return null;
+    }
+    if (iri.startsWith(VOCAB + "code")) return config.root + "doc/" + iri.slice(VOCAB.length);
+    if (iri.startsWith(VOCAB + "ontology#")) {
+      return config.root + "ontology" + iri.slice(VOCAB.length + "ontology".length);
+    }
+    if (iri.startsWith(VOCAB + "shapes#")) {
+      return config.root + "shapes" + iri.slice(VOCAB.length + "shapes".length);
+    }
+    return null;
+  }
+  function localiseLinks(root) {
+    if (!rewrite) return;
+    for (const a of root.querySelectorAll(".yasr a[href]")) {
+      const local = a.dataset.iri ? null : localHref(a.getAttribute("href"));
+      if (local) {
+        a.dataset.iri = a.getAttribute("href");
+        a.setAttribute("href", local);
+        a.setAttribute("title", a.dataset.iri);
+        a.removeAttribute("target");
+      }
+    }
+  }
+  new MutationObserver(() => localiseLinks(yasguiRoot)).observe(yasguiRoot,
+                                                              { subtree: true, childList: true });
+
+  // -- the example's description (and its caveats) stays visible while it is loaded -------
+  const exampleNote = document.getElementById("example-note");
+  function showExample(example) {
+    exampleNote.replaceChildren(el("strong", null, example.title[config.lang]),
+                                el("p", null, example.description[config.lang]));
+    exampleNote.hidden = false;
+  }
+
   const examples = new Map(config.examples.map((example) => [example.slug, example]));
   for (const button of document.querySelectorAll("#examples .example")) {
     button.addEventListener("click", () => {
@@ -329,6 +474,7 @@
         other.classList.remove("active");
       }
       button.classList.add("active");
+      showExample(example);
       openQuery(example.query, example.title[config.lang]);
     });
   }
