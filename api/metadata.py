@@ -377,6 +377,30 @@ def model() -> Response:
     return _page("metadata/model.html", etag, current="model", body=_markdown(text))
 
 
+@bp.get("/docs/<name>")
+def docs(name: str) -> Response:
+    """The documentation in docs/ as pages of the site: a guide (``adopters.md``,
+    ``publishing.md``, ``sheets.md``, ``model.md``…) rendered in the site's layout, a picture
+    (``model-diagram.svg``, the ontology's class diagram) as it is. Relative links between the
+    documents work: they are served side by side."""
+    try:
+        path = doc_file(name)
+    except KeyError:
+        abort(404, f"no document {name!r} in docs/")
+    if not path.is_file():
+        abort(404, f"docs/{name} is not installed with this copy of the application")
+    data = path.read_bytes()
+    etag = "doc-" + hashlib.sha256(data).hexdigest()[:16]
+    if path.suffix == ".svg":
+        response = Response(data, mimetype="image/svg+xml")
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        return _finish(response, etag)
+    text = data.decode("utf-8")
+    heading = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), name)
+    return _page("metadata/model.html", etag, current="model", title=heading,
+                 body=_markdown(text))
+
+
 def _markdown(text: str) -> Markup:
     """Markdown (with tables and heading anchors) as HTML; the text is the project's own."""
     import markdown
