@@ -33,7 +33,7 @@ from markupsafe import Markup
 from api.app import get_store
 from api.formats import HTML, RDF, Format, NotAcceptable, UnknownFormat, negotiate
 from api.i18n import translator
-from api.pagerender import current_language, render_page
+from api.pagerender import current_language, render_page, root
 from graph import svg, viz
 from graph.catalog import METADATA_PREFIXES, dataset_descriptions, dataset_titles
 from graph.dumps import DUMPS, current_release, dump_path, read_releases, store_marker
@@ -374,7 +374,10 @@ def model() -> Response:
         abort(404, "docs/model.md is not installed with this copy of the application")
     text = path.read_text(encoding="utf-8")
     etag = "model-" + hashlib.sha256(text.encode()).hexdigest()[:16]
-    return _page("metadata/model.html", etag, current="model", body=_markdown(text))
+    # docs/model.md links its neighbours (model-diagram.svg, adopters.md): served at /docs/
+    body = re.sub(r'(href|src)="(?![a-z]+:|/|#)([^"]+)"', lambda m: f'{m[1]}="{root()}docs/{m[2]}"',
+                  str(_markdown(text)))
+    return _page("metadata/model.html", etag, current="model", body=Markup(body))
 
 
 @bp.get("/docs/<name>")

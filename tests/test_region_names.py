@@ -100,7 +100,7 @@ def test_the_instance_s_languages_and_tile_map_are_used(tmp_path: Path):
 
 def test_the_docs_for_adopters_are_pages_of_the_site(example_client):
     model = example_client.get("/model?lang=en").get_data(as_text=True)
-    assert 'href="/docs/adopters.md"' in model
+    assert 'href="/docs/adopters.md"' in model and 'src="/docs/model-diagram.svg"' in model
     guide = example_client.get("/docs/adopters.md?lang=en")
     assert guide.status_code == 200 and guide.mimetype == "text/html"
     text = guide.get_data(as_text=True)
