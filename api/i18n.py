@@ -325,6 +325,8 @@ STRINGS.update({
     "picture_links": ("Bilder der Daten", "Pictures of the data"),
     "other_language_doc": ("Dieses Dokument gibt es nur auf Englisch.",
                            "This document is in English."),
+    "adopters_link": ("Das Modell und die Software für eine andere Region nutzen: die Anleitung",
+                      "Using the model and the software for another region: the guide"),
 })
 STRINGS.update({
     "prefix": ("Präfix", "prefix"),

@@ -33,7 +33,7 @@ from markupsafe import Markup
 from api.app import get_store
 from api.formats import HTML, RDF, Format, NotAcceptable, UnknownFormat, negotiate
 from api.i18n import translator
-from api.pagerender import current_language, render_page
+from api.pagerender import current_language, render_page, root
 from graph import svg, viz
 from graph.catalog import METADATA_PREFIXES, dataset_descriptions, dataset_titles
 from graph.dumps import DUMPS, dump_path, read_releases, store_marker
@@ -376,7 +376,34 @@ def model() -> Response:
         abort(404, "docs/model.md is not installed with this copy of the application")
     text = path.read_text(encoding="utf-8")
     etag = "model-" + hashlib.sha256(text.encode()).hexdigest()[:16]
-    return _page("metadata/model.html", etag, current="model", body=_markdown(text))
+    # docs/model.md links its neighbours (model-diagram.svg, adopters.md): served at /docs/
+    body = re.sub(r'(href|src)="(?![a-z]+:|/|#)([^"]+)"', lambda m: f'{m[1]}="{root()}docs/{m[2]}"',
+                  str(_markdown(text)))
+    return _page("metadata/model.html", etag, current="model", body=Markup(body))
+
+
+@bp.get("/docs/<name>")
+def docs(name: str) -> Response:
+    """The documentation in docs/ as pages of the site: a guide (``adopters.md``,
+    ``publishing.md``, ``sheets.md``, ``model.md``…) rendered in the site's layout, a picture
+    (``model-diagram.svg``, the ontology's class diagram) as it is. Relative links between the
+    documents work: they are served side by side."""
+    try:
+        path = doc_file(name)
+    except KeyError:
+        abort(404, f"no document {name!r} in docs/")
+    if not path.is_file():
+        abort(404, f"docs/{name} is not installed with this copy of the application")
+    data = path.read_bytes()
+    etag = "doc-" + hashlib.sha256(data).hexdigest()[:16]
+    if path.suffix == ".svg":
+        response = Response(data, mimetype="image/svg+xml")
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        return _finish(response, etag)
+    text = data.decode("utf-8")
+    heading = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), name)
+    return _page("metadata/model.html", etag, current="model", title=heading,
+                 body=_markdown(text))
 
 
 def _markdown(text: str) -> Markup:

@@ -1,5 +1,5 @@
 """Build a graph from a fact sheet (facts.yaml + curation.yaml; the format of the instance
-instances/owl40, whose sheet is data/owl40/).
+instances/owl40, whose sheet is instances/owl40/data/).
 
 Every triple lands in a provenance named graph (graph.emit.Emitter; docs/model.md explains the
 choice). Nothing is invented: facts come from facts.yaml, interpretations from curation.yaml.

@@ -22,9 +22,11 @@ SHIPPED = {
 }
 
 
-#: single documents the site serves (``/model``), name -> path in a source checkout; the
+#: single documents the site serves (``/model``, ``/docs/<name>``), name -> path in a source checkout; the
 #: wheel holds each under ``graph/share/docs/`` (pyproject.toml: package graph.share.docs).
-SHIPPED_DOCS = {"model.md": "docs/model.md"}
+SHIPPED_DOCS = {name: f"docs/{name}" for name in (
+    "model.md", "model-diagram.svg", "adopters.md", "sheets.md", "publishing.md",
+    "linked-data.md", "submissions.md")}
 
 
 def package_root() -> Path:

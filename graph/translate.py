@@ -1,4 +1,4 @@
-"""The curators' translations of the fact sheet's texts (data/owl40/translations.yaml).
+"""The curators' translations of the fact sheet's texts (instances/owl40/data/translations.yaml).
 
 The sheet is written in English (keeping German names and quotes). A German page needs every
 text in German: those translations are the curators' work, never a source's statement, so

@@ -16,7 +16,7 @@ from api.config import PROJECT_DIR, load_settings
 from graph.build import BuildResult, build_owl40
 
 BASE = "https://w3id.org/owl40/"
-DATA_DIR = PROJECT_DIR / "data" / "owl40"
+DATA_DIR = PROJECT_DIR / "instances" / "owl40" / "data"
 #: The OWL 4.0 instance directory (settings, data, region questions).
 OWL40_INSTANCE = str(PROJECT_DIR / "instances" / "owl40")
 os.environ.setdefault("OWL40_INSTANCE_DIR", OWL40_INSTANCE)

@@ -2,7 +2,7 @@
 
 Links the sources do not confirm are never asserted; keywords stay keywords; qualifiers are
 kept as stated; the curation graph says what it is. Expectations are derived from
-data/owl40/facts.yaml (and the curators' readings from curation.yaml), not from the build.
+instances/owl40/data/facts.yaml (and the curators' readings from curation.yaml), not from the build.
 """
 
 from __future__ import annotations

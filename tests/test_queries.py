@@ -1,6 +1,6 @@
 """The example queries (queries/*.rq): headers, syntax, and their answers on the real OWL 4.0 data.
 
-Expected answers are derived from data/owl40/facts.yaml (and, for the curators' readings such as
+Expected answers are derived from instances/owl40/data/facts.yaml (and, for the curators' readings such as
 parsed dates, role codes and theme matches, from curation.yaml and ontology/codelists.ttl), not
 copied from the queries' output, so that a wrong query fails.
 """

@@ -96,3 +96,21 @@ def test_the_instance_s_languages_and_tile_map_are_used(tmp_path: Path):
     # tile (column, row) -> x = 16 + column * 178, y = 70 + row * 104 (graph.svg.districts_svg)
     assert re.search(r'<rect x="372" y="70"[^>]*><title>Example city', svg)
     assert re.search(r'<rect x="16" y="174"[^>]*><title>Example district North', svg)
+
+
+def test_the_docs_for_adopters_are_pages_of_the_site(example_client):
+    model = example_client.get("/model?lang=en").get_data(as_text=True)
+    assert 'href="/docs/adopters.md"' in model and 'src="/docs/model-diagram.svg"' in model
+    guide = example_client.get("/docs/adopters.md?lang=en")
+    assert guide.status_code == 200 and guide.mimetype == "text/html"
+    text = guide.get_data(as_text=True)
+    assert "Adopting the platform for another region" in text
+    assert '<img alt="Classes and object properties of the regio ontology" src="model-diagram.svg"' in text
+    assert 'href="sheets.md"' in text and 'href="publishing.md"' in text  # served side by side
+    for name in ("sheets.md", "publishing.md", "model.md"):
+        assert example_client.get(f"/docs/{name}").status_code == 200, name
+    diagram = example_client.get("/docs/model-diagram.svg")
+    assert diagram.status_code == 200 and diagram.mimetype == "image/svg+xml"
+    assert b">ActionPlan</text>" in diagram.data
+    for bad in ("/docs/nothing.md", "/docs/..%2Fpyproject.toml", "/docs/README.md"):
+        assert example_client.get(bad).status_code == 404, bad

@@ -211,7 +211,7 @@ def test_load_files_keeps_the_graphs_of_quad_formats(store: Store, tmp_path: Pat
 
 
 def project_copy(tmp_path: Path) -> dict:
-    """Settings reading a snapshot of ontology/, shapes/ and data/owl40/ (stable while the
+    """Settings reading a snapshot of ontology/, shapes/ and the OWL 4.0 fact sheet (stable while the
     real directories are being edited)."""
     settings = load_settings({"INSTANCE_DIR": OWL40_INSTANCE}, environ={})
     for key in ("ONTOLOGY_DIR", "SHAPES_DIR", "DATA_DIR"):

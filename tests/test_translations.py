@@ -1,4 +1,4 @@
-"""The curators' translations (data/owl40/translations.yaml, graph/translate.py), issue 14.
+"""The curators' translations (instances/owl40/data/translations.yaml, graph/translate.py), issue 14.
 
 Every English text of the data has a German translation; a translation is the curators'
 work and lives in the curation graph only, beside an original that stays in a source's or a

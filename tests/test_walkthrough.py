@@ -97,9 +97,6 @@ def test_the_walkthrough_from_the_wheel_to_a_federated_question(wheel: Path, tmp
     # the second region, already running somewhere: the OWL 4.0 instance (and its fact sheet)
     shutil.copytree(PROJECT_DIR / "instances" / "owl40", work / "instances" / "owl40",
                     ignore=shutil.ignore_patterns("var"))
-    if (PROJECT_DIR / "data" / "owl40").is_dir() and \
-            "../../data/owl40" in (work / "instances" / "owl40" / "owl40.toml").read_text():
-        shutil.copytree(PROJECT_DIR / "data" / "owl40", work / "data" / "owl40")
     walk = Walk(work)
     walk("install", f"python3 -m venv env && env/bin/pip install -q {wheel.name}")
     walk("init", 'owl40 init musterland --region "Musterland"')
@@ -119,8 +116,10 @@ def test_the_walkthrough_from_the_wheel_to_a_federated_question(wheel: Path, tmp
                          f"owl40 serve --port {port_o} --workers 1 --threads 2", other,
                          tmp_path / "owl40.log")
         try:
-            home = requests.get(region + "/", headers={"Accept": "text/html"}, timeout=30)
-            assert home.status_code == 200
+            home = requests.get(region + "/?lang=de", headers={"Accept": "text/html"}, timeout=30)
+            assert home.status_code == 200 and "<h1>Musterland</h1>" in home.text
+            guide = requests.get(region + "/docs/adopters.md", timeout=30)
+            assert guide.status_code == 200 and "Map your action plan" in guide.text
             page = requests.get(region + "/doc/project/beispiel-ki-werkstatt",
                                 headers={"Accept": "text/html"}, timeout=30)
             assert page.status_code == 200 and "Beispielprojekt KI-Werkstatt" in page.text

@@ -46,9 +46,6 @@ def instance(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("instances")
     directory = shutil.copytree(PROJECT_DIR / "instances" / "owl40", root / "instances" / "owl40",
                                 ignore=shutil.ignore_patterns("var"))
-    data = PROJECT_DIR / "instances" / "owl40" / "owl40.toml"
-    if "../../data/owl40" in data.read_text(encoding="utf-8"):  # the fact sheet beside it
-        shutil.copytree(PROJECT_DIR / "data" / "owl40", root / "data" / "owl40")
     directory = Path(directory)
     done = run([str(installed / "owl40"), "load"], cwd=directory)
     assert "loaded" in done.stderr

@@ -47,7 +47,8 @@ from pathlib import Path
 import pyoxigraph as ox
 sys.path.insert(0, sys.argv[1])
 from graph.build import build_owl40
-build = build_owl40(Path(sys.argv[1]) / "data" / "owl40", sys.argv[2])
+sheet = Path(sys.argv[1]) / "instances" / "owl40" / "data"  # before issue 13: data/owl40
+build = build_owl40(sheet if sheet.is_dir() else Path(sys.argv[1]) / "data" / "owl40", sys.argv[2])
 sys.stdout.buffer.write(ox.serialize(build.quads, format=ox.RdfFormat.N_QUADS))
 """
 
