@@ -236,6 +236,7 @@ def update() -> Response:
                    else store.count_default())
     except GraphError as exc:
         return _update_failed(exc, plan, store)
+    # (default_graph_triples is null while the store's figures are still being computed)
     return jsonify(status=200, message="update applied; the default graph (the union of the "
                    "public named graphs) was recomputed", default_graph_triples=changed)
 

@@ -127,7 +127,7 @@ class Store(ABC):
         self._replace(graphs, {check_graph_iri(g) for g in drop} - set(graphs))
         return {g: len(ts) for g, ts in graphs.items()}
 
-    def update(self, sparql: str) -> int:
+    def update(self, sparql: str) -> int | None:
         """Run a SPARQL update on the named graphs, then recompute the default graph as the
         union of the public named graphs (writes to the default graph itself do not last).
         Returns the size of the default graph afterwards."""
@@ -279,14 +279,14 @@ class EmbeddedStore(Store):
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"query failed: {exc}") from None
 
-    def update(self, sparql: str) -> int:
+    def update(self, sparql: str) -> int | None:
         """Run a SPARQL update on the named graphs as one new version; the default graph
         stays the union of the public named graphs (writes to it do not last). Returns the
-        size of the default graph afterwards."""
+        size of the default graph afterwards, None while the version's statistics are still
+        to be computed (after a bulk load, before its release: counting would be a pass over
+        the store)."""
         stats = self._update(sparql)
-        if stats.default is not None:
-            return int(stats.default["triples"])
-        return self.count_default()
+        return int(stats.default["triples"]) if stats.default is not None else None
 
     def _update(self, sparql: str) -> Stats:
         check_syntax(sparql)  # QuerySyntaxError with the position, before any copy is made
@@ -332,7 +332,9 @@ class EmbeddedStore(Store):
                 if not isinstance(q.graph_name, ox.DefaultGraph)]
 
     def close(self) -> None:
-        """Drop the read-only view (writes are flushed when each write ends)."""
+        """Drop the read-only view (writes are flushed when each write ends) once the
+        clean-up after the last write is done."""
+        self.versions.wait_for_cleanup()
         self._reader = None
         self._closed = True
 

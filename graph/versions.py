@@ -34,6 +34,7 @@ import json
 import marshal
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ import pyoxigraph as ox
 from graph.errors import InputError, StoreError
 from graph.stats import Stats
 
+#: The clean-up threads started and maybe still at work, per versions directory.
+_CLEANING: dict[str, list[threading.Thread]] = {}
 #: Highest version number this process has used, per versions directory.
 _USED: dict[str, int] = {}
 
@@ -288,21 +291,48 @@ class Versions:
         return [self.dir / str(n) for n in self.numbers()
                 if n != live and (n > live or not self.record_path(n).is_file())]
 
-    def cleanup(self) -> list[Path]:
-        """Remove orphans, stray temporary files and the versions beyond ``keep`` (call
-        under the lock); returns what was removed."""
+    def cleanup_later(self) -> None:
+        """``cleanup`` in a thread, under the lock (after a write: not in its answer time);
+        ``wait_for_cleanup`` waits for it."""
+        def run() -> None:
+            trash: list[Path] = []
+            try:
+                with self.lock():
+                    self.cleanup(trash=trash)
+            except OSError:
+                pass  # the next write or open cleans up
+            for path in trash:  # removed after the lock is free: the next write need not wait
+                shutil.rmtree(path, ignore_errors=True)
+
+        thread = threading.Thread(target=run, name="owl40-cleanup")
+        threads = _CLEANING.setdefault(str(self.dir), [])
+        threads[:] = [t for t in threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def wait_for_cleanup(self) -> None:
+        for thread in list(_CLEANING.get(str(self.dir), ())):
+            thread.join()
+
+    def cleanup(self, *, light: bool = False, trash: list[Path] | None = None) -> list[Path]:
+        """Remove orphans, stray temporary files and (unless ``light``) the versions beyond
+        ``keep`` and statistics files no version names (call under the lock); returns what
+        was removed. With ``trash``, old versions are only renamed (``.trash-<pid>-<n>``)
+        and listed there for the caller to remove after releasing the lock."""
         removed = self.orphans()
         for path in removed:
             self._forget(int(path.name))
             shutil.rmtree(path, ignore_errors=True)
         for stray in self.root.glob(".current-*"):
             stray.unlink(missing_ok=True)
-        for work in self.dir.glob(".compact-*"):  # left by a compaction that was killed
-            pid = work.name.rsplit("-", 1)[-1]
+        # left by a compaction that was killed, or by a clean-up that did not finish
+        for work in [*self.dir.glob(".compact-*"), *self.dir.glob(".trash-*")]:
+            pid = work.name.split("-")[1]
             if not pid.isdigit() or not _alive(int(pid)):
                 shutil.rmtree(work, ignore_errors=True)
         for stray in self.dir.glob(".*.tmp"):
             stray.unlink(missing_ok=True)
+        if light:
+            return removed
         on_disk = set(self.numbers())
         for n in self._recorded() + [int(p.name[:-6]) for p in self.dir.glob("*.stats")
                                      if p.name[:-6].isdigit()]:
@@ -313,7 +343,11 @@ class Versions:
             older = [n for n in self.numbers() if n < live]
             for n in older[: max(len(older) - (self.keep - 1), 0)]:
                 self._forget(n)  # the record first: a half-removed version is an orphan
-                shutil.rmtree(self.dir / str(n), ignore_errors=True)
+                if trash is None:
+                    shutil.rmtree(self.dir / str(n), ignore_errors=True)
+                else:
+                    trash.append(self.dir / f".trash-{os.getpid()}-{n}")
+                    os.rename(self.dir / str(n), trash[-1])
                 removed.append(self.dir / str(n))
         used = set()
         for path in self.dir.glob("*.stats"):

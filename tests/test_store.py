@@ -248,6 +248,7 @@ def test_embedded_store_versions_let_readers_and_a_writer_share_it(tmp_path: Pat
     assert reader.count() == 15  # the reader follows `current` to the new version
     for _ in range(5):
         writer.replace_graphs({G1: triples()})
+    writer.versions.wait_for_cleanup()  # older versions go after the write has answered
     versions = [p for p in (tmp_path / "store" / "versions").iterdir() if p.is_dir()]
     assert len(versions) == 3  # KEEP_VERSIONS: the live one and the two before it
     assert [v.number for v in writer.versions.list()] == [7, 6, 5]

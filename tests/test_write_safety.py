@@ -64,6 +64,8 @@ def assert_clean(store: EmbeddedStore) -> None:
         number = int(directory.name)
         assert number <= live and store.versions.record(number) is not None, directory
     assert not list(store.path.glob(".current-*"))
+    assert not list((store.path / "versions").glob(".trash-*"))  # old versions being removed
+    assert not list((store.path / "versions").glob(".compact-*"))
 
 
 def union_holds(store: EmbeddedStore) -> None:
@@ -131,6 +133,7 @@ store = EmbeddedStore(sys.argv[1])
 g, h = sys.argv[2], sys.argv[3]
 counter = "<http://example.org/c> <http://example.org/n>"
 i = int(store.query(f"SELECT ?n WHERE {{ GRAPH <{g}> {{ {counter} ?n }} }}").rows[0]["n"].value)
+print("ready", flush=True)
 while True:
     # move the counter on in one graph, and keep a copy of it in the other (two graphs, one write)
     store.update(f"DELETE DATA {{ GRAPH <{g}> {{ <http://example.org/c> <http://example.org/n> {i} }} "
@@ -162,7 +165,8 @@ def test_updates_killed_at_any_moment_leave_one_consistent_version(tmp_path: Pat
     last = 0
     for _ in range(30):
         proc = run_python(UPDATER, str(path), COUNTER, OTHER)
-        time.sleep(rng.uniform(0.3, 1.5))
+        assert proc.stdout.readline() == b"ready\n"  # (starting Python takes long on a busy machine)
+        time.sleep(rng.uniform(0.0, 1.2))  # then killed at a random moment of its writes
         kill(proc)
         reopened = EmbeddedStore(path)
         assert_clean(reopened)

@@ -180,6 +180,7 @@ def test_a_small_write_stores_only_the_statistics_it_changed(tmp_path: Path,
     for i in range(3, 10):  # more changed graphs than DELTA_LIMIT: a new base
         store.update(f"INSERT DATA {{ GRAPH <{EX}graph/{i}> {{ <{EX}x> <{EX}p> {i} }} }}")
         stats_ok(store)
+    store.versions.wait_for_cleanup()
     bases = sorted(int(p.stem) for p in store.versions.dir.glob("*.base"))
     assert first not in bases and bases  # the first base is no longer named by a kept version
     for info in store.versions.list():  # every kept version: its figures from its base + delta
