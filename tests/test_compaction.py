@@ -104,22 +104,36 @@ def test_a_write_compacts_itself_when_the_files_pile_up(tmp_path: Path) -> None:
 
 
 def test_a_killed_compaction_leaves_the_store_as_it_was(tmp_path: Path) -> None:
-    """kill -9 of the compaction process at random moments: the store opens with the same
-    content, and nothing of the compaction stays on disk."""
+    """kill -9 of the compaction process at random moments of its work (copying, compacting,
+    switching): the store opens with the same content, and nothing of the compaction stays
+    on disk. Each round starts from a store that needs compacting, and the kill is timed from
+    the moment the process has begun its copy, so the rounds hit the work however slow the
+    machine is."""
     path = tmp_path / "store"
     store = EmbeddedStore(path)
     store.replace_graphs({f"{EX}big": [ox.Triple(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p"),
                                                  ox.Literal(f"value {i}")) for i in range(60_000)]})
     for i in range(10):
         _write(store, i)
-    expected = _content(store)
+    written = 10
     store.close()
     rng = random.Random(11)
     outcomes, hits = set(), 0
     for _ in range(8):
+        store = EmbeddedStore(path)
+        while compaction.extra_files(store.versions, store.versions.live_number()) < 1:
+            _write(store, written)  # the last round's compaction went through: new small files
+            written += 1
+        expected = _content(store)
+        store.close()
         proc = subprocess.Popen([sys.executable, "-m", "graph.compaction", str(path),
                                  "--quiet", "0"], cwd=ROOT)
-        time.sleep(rng.uniform(0.05, 1.5))
+        work = path / "versions" / f".compact-{proc.pid}"
+        deadline = time.monotonic() + 120
+        while not work.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        assert work.exists() or proc.poll() is not None, "the compaction never began its copy"
+        time.sleep(rng.uniform(0.0, 0.4))
         if proc.poll() is None:  # still at work: killed
             hits += 1
             os.kill(proc.pid, signal.SIGKILL)
