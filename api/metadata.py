@@ -340,7 +340,8 @@ def _sparql_string(text: str) -> str:
 @bp.get("/ontology.<ext>")
 @bp.get("/ontology/<version>")
 def ontology(ext: str | None = None, version: str | None = None) -> Response:
-    """The ontology: pyLODE HTML for browsers, Turtle (default), RDF/XML, JSON-LD, N-Triples;
+    """The ontology: HTML in the page language for browsers (graph.ontodoc), Turtle (default),
+    RDF/XML, JSON-LD, N-Triples;
     ``/ontology/{version}`` answers for the current ``owl:versionInfo`` only."""
     files = ontology_files(current_app.config["ONTOLOGY_DIR"])
     triples = read_triples(files)

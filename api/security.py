@@ -10,8 +10,6 @@ redirects build absolute URLs from the Host header) keeps only path and query.
 
 from __future__ import annotations
 
-import re
-from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,24 +49,6 @@ def local_location(location: str, host: str) -> str:
         path = "/" + parts.path.lstrip("/")
         return path + (f"?{parts.query}" if parts.query else "")
     return location
-
-
-_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S | re.I)
-
-
-def move_styles(html: str, href: str) -> tuple[str, str]:
-    """Generated HTML (pyLODE) without its ``<style>`` elements, which the CSP refuses: the
-    first becomes a stylesheet link to ``href``; returns (html, the CSS of all of them)."""
-    css = "\n".join(m.group(1) for m in _STYLE.finditer(html))
-    link = f'<link rel="stylesheet" href="{escape(href)}">'
-    done = False
-
-    def replace(_match: re.Match[str]) -> str:
-        nonlocal done
-        first, done = not done, True
-        return link if first else ""
-
-    return _STYLE.sub(replace, html), css
 
 
 def _harden(response: Response) -> Response:
