@@ -89,6 +89,24 @@ class Background:
     curator_shapes: frozenset[str]
     shapes_version: str
     dirs: tuple[str, str] = ("", "")  # shapes and ontology directories
+    _templates: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def message_language(self, source: str | None, message: str) -> str:
+        """The language of the ``sh:message`` of ``source`` (a shape or SPARQL constraint)
+        that ``message`` is filled in from, or "". pySHACL drops the language tag when it
+        fills in ``{?var}`` placeholders (SHACL-SPARQL messages)."""
+        if source not in self._templates:
+            import re
+
+            found = []
+            for m in self.shapes.objects(rdflib.URIRef(source), SH.message) if source else ():
+                if isinstance(m, rdflib.Literal) and m.language:
+                    parts = re.split(r"\{[?$][A-Za-z_][A-Za-z0-9_]*\}", str(m))
+                    found.append((m.language, re.compile(
+                        "(?s)" + "(.*)".join(re.escape(p) for p in parts))))
+            self._templates[source] = found
+        return next((lang for lang, pattern in self._templates[source]
+                     if pattern.fullmatch(message)), "")
 
 
 @lru_cache(maxsize=4)
@@ -188,9 +206,11 @@ def run_shacl(triples: set[ox.Triple], focus: list[str], bg: Background) -> list
                                               and str(constraint) in bg.curator_shapes):
             continue
         messages = {}
-        for m in report.objects(node, SH.resultMessage):
-            lang = m.language if isinstance(m, rdflib.Literal) and m.language in ("de", "en") else ""
-            messages.setdefault(lang, str(m))
+        for m in sorted(report.objects(node, SH.resultMessage)):
+            lang = m.language if isinstance(m, rdflib.Literal) else None
+            if not lang:
+                lang = bg.message_language(str(constraint or shape), str(m))
+            messages.setdefault(lang if lang in ("de", "en") else "", str(m))
         path = report.value(node, SH.resultPath)
         findings.append(Finding(
             severity=SEVERITIES.get(report.value(node, SH.resultSeverity), "Violation"),
