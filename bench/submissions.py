@@ -39,35 +39,56 @@ ORG = "https://w3id.org/owl40/id/organisation/fh-bielefeld"
 PROJECT = "https://w3id.org/owl40/id/project/work-and-care"
 
 
-def turtle(n_triples: int, tag: str) -> bytes:
-    """New invented projects, each with the partner's participation: 15 triples a pair."""
+def turtle(n_triples: int, tag: str, *, broken: bool = False) -> bytes:
+    """New invented projects, each with the partner's participation: 15 triples a pair.
+    ``broken``: every second pair has a mistake a partner might make (a date that is no
+    date, the end before the start, a French title, no description, two role texts, two
+    start dates of different precision)."""
     lines = ["@prefix regio: <https://w3id.org/regio-kg/ontology#> .",
              "@prefix dct: <http://purl.org/dc/terms/> .",
              "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .",
              "@prefix id: <https://w3id.org/owl40/id/> ."]
     for i in range(max(1, n_triples // 15)):
         p = f"bench-{tag}-{i}"
+        mistake = i % 12 if broken else -1
+        start = '"01.01.2024"' if mistake == 1 else '"2024-01-01"^^xsd:date'
+        if mistake == 9:
+            start += ', "2024"^^xsd:gYear'
+        end = '"2020"^^xsd:gYear' if mistake == 3 else '"2026-12-31"^^xsd:date'
+        english = "@fr" if mistake == 5 else "@en"
+        description = ("" if mistake == 7 else
+                       'dct:description "Erfundenes Projekt für die Messung."@de ; ')
         lines.append(
             f'<https://w3id.org/owl40/id/project/{p}> a regio:Project ; '
-            f'dct:title "Bench-Projekt {i} (erfunden)"@de, "Bench project {i} (invented)"@en ; '
-            f'dct:description "Erfundenes Projekt für die Messung."@de ; '
-            f'regio:acronym "B{i}" ; regio:startDate "2024-01-01"^^xsd:date ; '
-            f'regio:endDate "2026-12-31"^^xsd:date ; regio:keyword "Messung"@de, "bench"@en .')
+            f'dct:title "Bench-Projekt {i} (erfunden)"@de, "Bench project {i} (invented)"{english} ; '
+            f'{description}regio:acronym "B{i}" ; regio:startDate {start} ; '
+            f'regio:endDate {end} ; regio:keyword "Messung"@de, "bench"@en .')
+        role = '"Partner", "Zweitrolle"' if mistake == 11 else '"Partner"'
         lines.append(
             f"<https://w3id.org/owl40/id/participation/{p}--fh-bielefeld> a regio:Participation ; "
             f"regio:participant <{ORG}> ; regio:participationIn "
-            f'<https://w3id.org/owl40/id/project/{p}> ; regio:roleText "Partner" ; '
+            f'<https://w3id.org/owl40/id/project/{p}> ; regio:roleText {role} ; '
             f'regio:startDate "2024-01"^^xsd:gYearMonth .')
     return "\n".join(lines).encode()
 
 
-def sheet(n_triples: int, tag: str) -> bytes:
-    """New participations of invented organisations in the partner's project: 8 triples a row."""
+def sheet(n_triples: int, tag: str, *, broken: bool = False) -> bytes:
+    """New participations of invented organisations in the partner's project: 8 triples a
+    row. ``broken``: most rows have a mistake (a date that does not exist, the end before the
+    start, an unknown role code, a source that is no address, a change of a record that does
+    not exist, an end that is no date, a reference to no project)."""
     rows = ["Änderung;Datensatz (Kennung);Quelle;Beteiligte Organisation;Beteiligt an;"
             "Rolle laut Quelle;Beginn;Ende;Rolle"]
     for i in range(max(1, n_triples // 8)):
-        rows.append(f"neu;;selbst;bench-org-{tag}-{i};work-and-care;Partner (erfunden);"
-                    f"01.01.2024;2026-12;partner")
+        cells = ["neu", "", "selbst", f"bench-org-{tag}-{i}", "work-and-care",
+                 "Partner (erfunden)", "01.01.2024", "2026-12", "partner"]
+        mistake = i % 9 if broken else -1
+        if mistake in (1, 2, 3, 4, 5, 6, 7):
+            index, text = {1: (6, "31.13.2024"), 2: (7, "2020"), 3: (8, "chef"),
+                           4: (2, "irgendwo"), 5: (0, "ändern"), 6: (7, "nie"),
+                           7: (4, "gibt-es-nicht")}[mistake]
+            cells[index] = text
+        rows.append(";".join(cells))
     return ("\n".join(rows) + "\n").encode()
 
 

@@ -179,6 +179,29 @@ def test_report_in_english_and_grouped_with_counts(kit: Kit) -> None:
     assert any("only submit facts about your own organisation" in t for t in texts)
 
 
+def test_engine_message_of_a_sparql_constraint_in_the_reports_language(kit: Kit) -> None:
+    # pySHACL fills in {?value} and drops the message's language tag: both the German and
+    # the English message come back untagged; each report shows the one in its language
+    data = sheet(kit, "project", [{"change": "neu", "source": "selbst", "title_de": "Spät",
+                                   "start": "2024", "end": "2023"}])
+    number = submit(kit, data).json["id"]
+    client = kit.app.test_client()
+    for lang, start in (("de", "Ende (2023) liegt vor dem Beginn (2024)"),
+                        ("en", "End (2023) is before the start (2024)")):
+        report = client.get(f"/api/submissions/{number}/report", query_string={"lang": lang},
+                            headers=kit.headers(kit.partner)).json
+        found = [p["finding"] for p in problems(report)
+                 if (p["finding"]["constraint"] or "").endswith("EndNotBeforeStart")]
+        assert [f["message"] for f in found] == [start + "."]
+    ttl = client.get(f"/api/submissions/{number}/report.ttl", headers=kit.headers(kit.partner))
+    graph = rdflib.Graph().parse(data=ttl.data, format="turtle")
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    messages = {(str(m), m.language) for m in graph.objects(None, sh.resultMessage)
+                if str(m).startswith(("Ende (2023)", "End (2023)"))}
+    assert messages == {("Ende (2023) liegt vor dem Beginn (2024).", "de"),
+                        ("End (2023) is before the start (2024).", "en")}
+
+
 def test_curators_rules_are_never_the_partners_error(kit: Kit) -> None:
     # an RDF submission of a participation without a role code (regiosh:curatorsOnly) and a
     # new project without plan link or phase (curators set them)
