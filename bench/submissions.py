@@ -5,21 +5,26 @@ publication takes.
   (stored, read in the child process, mapped, validated in the context of the published graph
   with pySHACL, reports built and stored): median and p95 over several runs, as RDF (Turtle:
   new projects with the partner's participation) and as a sheet (CSV: new participations in
-  the partner's project);
+  the partner's project), valid and (``--broken`` sizes) with mistakes;
 * publication: publishing an accepted 1,000-triple submission into the OWL 4.0 store (~10k
-  quads) and into a store of 1M quads (the invented bench data plus OWL 4.0).
+  quads) and into a store of 1M quads (the invented bench data plus OWL 4.0): median and p95
+  over ``--pub-runs`` submissions published one after the other.
+
+The machine may be shared: each row gives the 1-minute load average during its runs.
 
 Data: the OWL 4.0 build; the 1M quads are the invented graph of bench/generate.py
 (``bench/data/synthetic-1m.nq.gz``, generated when missing). Nothing invented is about a real
 organisation; the submitted records are invented too ("Bench-Projekt … (erfunden)").
 
-    .venv/bin/python bench/submissions.py [--sizes 100,1000,10000] [--runs 9] [--no-million]
+    .venv/bin/python bench/submissions.py [--sizes 100,1000,10000] [--broken 1000] [--runs 9]
+        [--pub-runs 7] [--validators 2] [--no-million]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -99,7 +104,8 @@ def percentile(values: list[float], q: float) -> float:
 
 def setup(directory: Path, *, million: Path | None = None, validators: int = 2
           ) -> tuple[SubmissionService, dict]:
-    settings = load_settings({"STORE": str(directory / "store"),
+    settings = load_settings({"INSTANCE_DIR": str(BENCH.parent / "instances" / "owl40"),
+                              "STORE": str(directory / "store"),
                               "SUBMISSIONS_DIR": str(directory / "submissions"),
                               "DUMPS_DIR": str(directory / "dumps"),
                               "CACHE_DIR": str(directory / "cache"),
@@ -115,45 +121,64 @@ def setup(directory: Path, *, million: Path | None = None, validators: int = 2
     return service, settings
 
 
-def measure_validation(service: SubmissionService, sizes: list[int], runs: int) -> list[dict]:
+def measure_validation(service: SubmissionService, sizes: list[int], runs: int,
+                       broken: list[int] = ()) -> list[dict]:
     _, token = create_token(service.storage, role="partner", organisation=ORG, label="bench")
     who = identify(service.storage, token)
     out = []
+    cases = [(size, False) for size in sizes] + [(size, True) for size in broken]
     for fmt, build, media, name in (("rdf", turtle, "text/turtle", "bench.ttl"),
                                     ("csv", sheet, "text/csv", "bench.csv")):
-        for size in sizes:
+        for size, is_broken in cases:
             n = runs if size <= 1000 else max(3, runs // 3)
-            times, triples, states = [], 0, set()
+            times, loads, triples, states, findings = [], [], 0, set(), 0
             for run in range(n + 1):  # the first run warms up (shapes, child process)
-                data = build(size, f"{fmt}{size}r{run}")
+                data = build(size, f"{fmt}{size}{'b' if is_broken else ''}r{run}",
+                             broken=is_broken)
                 started = time.perf_counter()
                 sub, checked = service.submit(who, data, filename=name, content_type=media)
                 elapsed = time.perf_counter() - started
                 if run:
                     times.append(elapsed)
+                    loads.append(os.getloadavg()[0])
                 triples = len(checked.changes.triples())
+                findings = len(checked.outcome.findings) if checked.outcome else 0
                 states.add(sub.state)
-            row = {"format": fmt, "size": size, "triples": triples, "runs": n,
+            row = {"format": fmt, "size": size, "broken": is_broken, "triples": triples,
+                   "findings": findings, "runs": n,
                    "median_s": round(statistics.median(times), 3),
-                   "p95_s": round(percentile(times, 0.95), 3), "states": sorted(states)}
+                   "p95_s": round(percentile(times, 0.95), 3),
+                   "load_avg": round(statistics.mean(loads), 2), "states": sorted(states)}
             print(json.dumps(row), flush=True)
             out.append(row)
     return out
 
 
-def measure_publication(service: SubmissionService, label: str, size: int = 1000) -> dict:
+def measure_publication(service: SubmissionService, label: str, size: int = 1000,
+                        runs: int = 7) -> dict:
+    """``runs`` accepted submissions published one after the other (the first not counted:
+    it warms up); each is submitted and accepted untimed, the publication timed."""
     _, ptoken = create_token(service.storage, role="partner", organisation=ORG, label="bench")
     _, ctoken = create_token(service.storage, role="curator", organisation=None, label="bench")
     partner, curator = identify(service.storage, ptoken), identify(service.storage, ctoken)
-    sub, checked = service.submit(partner, turtle(size, f"pub-{label.lower()}"), filename="p.ttl",
-                                  content_type="text/turtle")
-    service.accept(curator, sub.id)
-    quads = service.store.count()
-    started = time.perf_counter()
-    _sub, result = service.publish(curator, sub.id)
-    elapsed = time.perf_counter() - started
-    row = {"publication_into": label, "store_quads": quads,
-           "triples": sum(result.written.values()), "seconds": round(elapsed, 3)}
+    times, loads, quads, written = [], [], 0, 0
+    for run in range(runs + 1):
+        sub, _checked = service.submit(partner, turtle(size, f"pub-{label.lower()}-{run}"),
+                                       filename="p.ttl", content_type="text/turtle")
+        service.accept(curator, sub.id)
+        if run == 1:
+            quads = service.store.count()
+        started = time.perf_counter()
+        _sub, result = service.publish(curator, sub.id)
+        elapsed = time.perf_counter() - started
+        if run:
+            times.append(elapsed)
+            loads.append(os.getloadavg()[0])
+        written = sum(result.written.values())
+    row = {"publication_into": label, "store_quads": quads, "triples": written, "runs": runs,
+           "median_s": round(statistics.median(times), 3),
+           "p95_s": round(percentile(times, 0.95), 3), "max_s": round(max(times), 3),
+           "load_avg": round(statistics.mean(loads), 2)}
     print(json.dumps(row), flush=True)
     return row
 
@@ -162,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100,1000,10000")
     ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--broken", default="1000",
+                    help="sizes also measured as broken submissions ('' for none)")
+    ap.add_argument("--pub-runs", type=int, default=7, help="publications measured per store")
+    ap.add_argument("--no-validation", action="store_true", help="publication only")
     ap.add_argument("--validators", type=int, default=2, help="SUBMISSION_VALIDATORS")
     ap.add_argument("--no-million", action="store_true", help="skip the 1M-quad store")
     ap.add_argument("--million-data", type=Path, default=BENCH / "data" / "synthetic-1m.nq.gz")
@@ -170,9 +199,11 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="owl40-bench-sub-") as tmp:
         service, _ = setup(Path(tmp) / "owl40", validators=args.validators)
-        results["validation"] = measure_validation(
-            service, [int(s) for s in args.sizes.split(",")], args.runs)
-        results["publication"] = [measure_publication(service, "owl40")]
+        if not args.no_validation:
+            results["validation"] = measure_validation(
+                service, [int(s) for s in args.sizes.split(",") if s], args.runs,
+                [int(s) for s in args.broken.split(",") if s])
+        results["publication"] = [measure_publication(service, "owl40", runs=args.pub_runs)]
         service.store.close()
         if not args.no_million:
             if not args.million_data.exists():
@@ -181,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                 generate(1_000_000, args.million_data)
             big, _ = setup(Path(tmp) / "million", million=args.million_data,
                            validators=args.validators)
-            results["publication"].append(measure_publication(big, "1M"))
+            results["publication"].append(measure_publication(big, "1M", runs=args.pub_runs))
             big.store.close()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
