@@ -1,4 +1,5 @@
-"""The store interface, run against both backends: embedded pyoxigraph and a live Oxigraph."""
+"""The store interface, run against every backend: embedded pyoxigraph, a live Oxigraph server
+and a live Virtuoso 7 (tests/virtuoso.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from graph.store import (
 )
 from tests.conftest import OWL40_INSTANCE
 from tests.servers import OxigraphServer
+from tests.virtuoso import VirtuosoServer
 
 BASE = "https://w3id.org/owl40/"
 EX = "http://example.org/"
@@ -42,21 +44,28 @@ def triples(text: str = DATA) -> list[ox.Quad]:
     return parse_data(text, format="turtle")
 
 
-@pytest.fixture(params=["embedded", pytest.param("remote", marks=pytest.mark.live),
-                        pytest.param("remote-update-only", marks=pytest.mark.live)])
+REMOTE = ["remote", "remote-update-only", "virtuoso", "virtuoso-update-only"]
+
+
+@pytest.fixture(params=["embedded", *(pytest.param(p, marks=pytest.mark.live) for p in REMOTE)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    """An empty store of each backend; 'remote-update-only' has no GSP and tiny requests."""
+    """An empty store of each backend: embedded, a live Oxigraph server and a live Virtuoso 7
+    (updates with digest auth, the union in REMOTE_DEFAULT_GRAPH); '…-update-only' has no GSP
+    and tiny requests."""
     if request.param == "embedded":
         backend: Store = EmbeddedStore(tmp_path / "store", base_iri=BASE)
     else:
-        server: OxigraphServer = request.getfixturevalue("oxigraph_server")
+        server: OxigraphServer | VirtuosoServer = request.getfixturevalue(
+            "virtuoso_server" if request.param.startswith("virtuoso") else "oxigraph_server")
         server.clear()
-        if request.param == "remote":
-            backend = open_store(load_settings(server.settings))
-        else:
-            backend = RemoteStore(server.settings["SPARQL_URL"],
-                                  update_url=server.settings["UPDATE_URL"],
-                                  max_request_bytes=400, base_iri=BASE)
+        settings = load_settings(server.settings, environ={})
+        if request.param.endswith("update-only"):
+            settings["GSP_URL"] = ""
+        backend = open_store(settings)
+        assert isinstance(backend, RemoteStore)
+        backend.base_iri = BASE
+        if request.param.endswith("update-only"):
+            backend.max_request_bytes = 400
     yield backend
     backend.close()
 
