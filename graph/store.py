@@ -69,7 +69,7 @@ def union_updates(changed: Iterable[str], target: str | None = None,
     in a scratch graph and removes them from the default graph; ``after`` (run once the new
     content is written) adds the new triples, and those noted that another public graph
     still states (one look-up per noted triple: a ``FILTER NOT EXISTS`` over ``GRAPH ?h``
-    took Virtuoso minutes for the 10,000 triples of the OWL 4.0 graph). Both are empty when
+    took Virtuoso minutes for the 10,000 triples of a real instance). Both are empty when
     only private graphs change. ``target`` names the named graph that holds the union instead
     of the default graph; graphs starting with a prefix of ``system`` (the server's own) are
     not public graphs.
