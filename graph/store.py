@@ -177,7 +177,9 @@ class Store(ABC):
 
     def graph_names(self) -> list[str]:
         """IRIs of the non-empty named graphs, sorted."""
-        result = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        # GROUP BY, not DISTINCT: Virtuoso 7 did not answer the DISTINCT form within minutes
+        # on a store of 2,500 graphs, and answers this one in milliseconds
+        result = self.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         return sorted(row["g"].value for row in result.rows
                       if isinstance(row.get("g"), ox.NamedNode) and self.is_own(row["g"].value))
 

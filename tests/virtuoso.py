@@ -87,7 +87,7 @@ class VirtuosoServer:
     def clear(self) -> None:
         """Remove every graph the tests wrote (Virtuoso's own system graphs stay)."""
         found = requests.get(f"{self.url}/sparql", timeout=60, params={
-            "query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+            "query": "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"},
             headers={"Accept": "application/sparql-results+json"})
         found.raise_for_status()
         graphs = [b["g"]["value"] for b in found.json()["results"]["bindings"]
