@@ -27,7 +27,7 @@ from graph.engine import EngineTimeout, QueryJob
 from graph.errors import GraphError, InputError
 from graph.guard import QUERY_FORMS, Inspection, QueryRejected, cap_limit, inspect_query, resolve_iri
 from graph.sparql import locate_syntax_error, query_syntax_error
-from graph.store import EmbeddedStore, Store
+from graph.store import EmbeddedStore, RemoteStore, Store
 from graph.updatepolicy import CONFIRM_PARAMETER, CONFIRM_VALUE, UpdatePlan, check_update
 
 bp = Blueprint("sparql", __name__)
@@ -179,6 +179,10 @@ def _proxy(preq: ProtocolRequest, fmt: formats.Format, headers: dict[str, str]) 
     data: list[tuple[str, str]] = [("query", f"BASE <{cfg['BASE_IRI']}> {preq.text or ''}")]
     data += [("default-graph-uri", g) for g in preq.default_graphs]
     data += [("named-graph-uri", g) for g in preq.named_graphs]
+    store = get_store()
+    if not (preq.default_graphs or preq.named_graphs) and isinstance(store, RemoteStore):
+        # the default-graph union in a named graph (Virtuoso): the query's default graph
+        data += store.dataset_parameters(preq.text or "")
     try:
         upstream = requests.post(cfg["SPARQL_URL"], data=data, headers={"Accept": fmt.media_type},
                                  timeout=cfg["QUERY_TIMEOUT"], stream=True)
