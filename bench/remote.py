@@ -246,12 +246,19 @@ def latency(targets: dict[str, tuple[str, dict[str, str] | None]], variants: lis
     return out, notes
 
 
-def pages(apps: dict[str, str], reps: int) -> dict:
+def pages(apps: dict[str, str], reps: int, timeout: float) -> dict:
+    """Median / p90 of each page on each app; a page that takes longer than ``timeout`` is
+    recorded as such (the pages' queries run without the endpoint's timeout)."""
     out: dict[str, dict] = {}
     for path in ("/", "/projects"):
         for name, base in apps.items():
-            _get(base + path)  # warm-up
-            out.setdefault(path, {})[name] = _stats([_get(base + path)[0] for _ in range(reps)])
+            try:
+                _get(base + path, timeout)  # warm-up
+                out.setdefault(path, {})[name] = _stats([_get(base + path, timeout)[0]
+                                                         for _ in range(reps)])
+            except (TimeoutError, urllib.error.URLError) as exc:
+                out.setdefault(path, {})[name] = {"median_ms": f"> {timeout * 1000:.0f}",
+                                                  "p90_ms": "", "n": 0, "error": str(exc)}
             log(f"  {path} on {name}: {out[path][name]}")
     return out
 
@@ -332,7 +339,7 @@ def run(args: argparse.Namespace) -> dict:
                 result["latency"], result["notes"] = latency(targets, variants, args.reps)
                 result["pages"] = pages({"embedded app": ours.url.removesuffix("/sparql"),
                                          "virtuoso app": remote.url.removesuffix("/sparql")},
-                                        args.page_reps)
+                                        args.page_reps, args.page_timeout)
             result["memory_after"] = memory(servers)
             result["memory_peak_pss_mib"] = {k: round(v / 1024, 1) for k, v in sampler.peak_kib.items()}
         finally:
@@ -388,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variants", type=int, default=5)
     ap.add_argument("--reps", type=int, default=10)
     ap.add_argument("--page-reps", type=int, default=5)
+    ap.add_argument("--page-timeout", type=float, default=60.0)
     ap.add_argument("--virtuoso-gib", type=float, default=4.0, help="memory for Virtuoso's buffers")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args(argv)
