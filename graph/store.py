@@ -389,9 +389,11 @@ class RemoteStore(Store):
 
     The default-graph union is materialised: in the server's default graph when that is a
     real graph (Oxigraph without ``--union-default-graph``, Fuseki), else in the named graph
-    ``default_graph`` (Virtuoso, GraphDB, Neptune: their default graph is a view of all
-    graphs, which would repeat a triple per graph and show the shapes), which every query
-    then names as its default graph (``default-graph-uri``) unless it has a dataset of its own.
+    ``default_graph`` (Virtuoso: its default graph is a view of all graphs, which repeats a
+    triple per graph and shows the shapes), which every query then names as its default graph
+    (``default-graph-uri``) unless it has a dataset of its own. That relies on Virtuoso's
+    ``GRAPH ?g`` ranging over all graphs even then; a server following the Protocol strictly
+    would hide the named graphs (docs/stores.md).
 
     Blank nodes: triples with blank nodes are written per graph with ``INSERT {…} WHERE {}``
     (Virtuoso refuses blank nodes in ``INSERT DATA``, and one template with blank nodes in
