@@ -123,6 +123,27 @@ def test_on_virtuoso_graph_queries_also_see_the_union_graph_and_the_servers_own(
         assert there == here
 
 
+@pytest.mark.parametrize("accept", ["application/sparql-results+json",
+                                    "application/sparql-results+xml"])
+@pytest.mark.parametrize("query", [
+    "ASK { ?p a <https://w3id.org/regio-kg/ontology#Project> }",
+    "ASK { ?p a <https://w3id.org/regio-kg/ontology#NoSuchClass> }",
+])
+def test_ask_on_the_remote_store_is_a_boolean_result(
+        remote: FlaskClient, embedded: FlaskClient, query: str, accept: str) -> None:
+    import pyoxigraph as ox
+
+    answers = []
+    for client in (embedded, remote):
+        response = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+        assert response.status_code == 200 and response.mimetype == accept, response.text[:300]
+        kind = ox.QueryResultsFormat.JSON if accept.endswith("json") else ox.QueryResultsFormat.XML
+        result = ox.parse_query_results(response.data, kind)
+        assert isinstance(result, ox.QueryBoolean), response.text[:300]
+        answers.append(bool(result))
+    assert answers[0] == answers[1] == ("NoSuchClass" not in query)
+
+
 def test_the_endpoint_refuses_a_bad_query_on_the_remote_store_with_a_4xx(remote: FlaskClient) -> None:
     response = remote.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p }"},
                           headers={"Accept": "application/sparql-results+json"})
