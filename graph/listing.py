@@ -31,9 +31,12 @@ def _order_outside(query: str) -> str:
     """The grouped query ``query`` (prefixes, SELECT … GROUP BY …, ORDER BY …) with its
     ORDER BY moved onto an outer ``SELECT *``: there the aggregates' aliases (``?title`` of
     ``SAMPLE(?t) AS ?title``) are plain variables. Ordering the grouped query by an alias is
-    SPARQL 1.1, but Virtuoso 7 refuses it ("used in the result set outside aggregate"). The
-    orders use ``LCASE(STR(?x))``: Virtuoso fails on ``LCASE`` of a long language-tagged
-    literal there ("Incomplete RDF box")."""
+    SPARQL 1.1, but Virtuoso 7 refuses it ("used in the result set outside aggregate").
+
+    The orders compare ``STR(LCASE(STR(?x)))`` (Virtuoso fails on ``LCASE`` of a long
+    language-tagged literal, "Incomplete RDF box", and sorts ``LCASE(STR(?x))`` of tagged
+    labels apart from plain ones) and end with the row's IRI, so every engine gives the same
+    order, ties included."""
     body, order = query.rsplit("\nORDER BY ", 1)
     start = body.index("SELECT ")
     return f"{body[:start]}SELECT * WHERE {{\n{{ {body[start:]}\n}}\n}}\nORDER BY {order}"
@@ -81,7 +84,7 @@ WHERE {{
              ?lp org:role <{CODE}role/lead> ; regio:participant/skos:prefLabel ?leadName }}
 }}
 GROUP BY ?project ?phase ?phaseSuggested ?status
-ORDER BY (!BOUND(?phase)) ?phaseSuggested ?phase LCASE(STR(?title))
+ORDER BY (!BOUND(?phase)) ?phaseSuggested ?phase STR(LCASE(STR(?title))) ?project
 """)
 
 
@@ -106,7 +109,7 @@ WHERE {{
              OPTIONAL {{ ?project regio:partOfPlan ?plan . BIND(?project AS ?member) }} }}
 }}
 GROUP BY ?organisation ?type ?district
-ORDER BY LCASE(STR(?name))
+ORDER BY STR(LCASE(STR(?name))) ?organisation
 """)
 
 
@@ -131,7 +134,7 @@ WHERE {{
   OPTIONAL {{ ?narrower skos:broader ?theme }}
 }}
 GROUP BY ?theme ?kind ?broader
-ORDER BY ?kind LCASE(STR(?label))
+ORDER BY ?kind STR(LCASE(STR(?label))) ?theme
 """)
 
 
@@ -149,7 +152,7 @@ WHERE {
   OPTIONAL { ?resource dct:source ?source }
 }
 GROUP BY ?source
-ORDER BY LCASE(STR(?publisher)) ?issued
+ORDER BY STR(LCASE(STR(?publisher))) ?issued ?source
 """)
 
 
@@ -175,7 +178,7 @@ WHERE {{
   GRAPH ?g {{ ?count regio:statedValue ?value }}
   OPTIONAL {{ ?count regio:numericValue ?numeric }}
 }}
-ORDER BY ?of ?what
+ORDER BY ?of STR(?what) LANG(?what) ?count
 """
 
 
@@ -260,7 +263,7 @@ WHERE {{
   OPTIONAL {{ ?project dct:title ?t }}
 }}
 GROUP BY ?project ?status
-ORDER BY ?status LCASE(STR(?title))
+ORDER BY ?status STR(LCASE(STR(?title))) ?project
 """)
 
 
@@ -297,7 +300,7 @@ WHERE {{
              OPTIONAL {{ ?concept skos:definition ?def_a }} }}
 }}
 GROUP BY ?scheme ?concept
-ORDER BY ?scheme LCASE(STR(?label))
+ORDER BY ?scheme STR(LCASE(STR(?label))) ?concept
 """)
 
 
