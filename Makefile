@@ -51,9 +51,10 @@ serve: install
 	OWL40_INSTANCE_DIR=$(INSTANCE) $(BIN)/owl40 load
 	OWL40_INSTANCE_DIR=$(INSTANCE) $(BIN)/owl40 serve --host $(HOST) --port $(PORT)
 
+# CI installs the live servers (Oxigraph, Virtuoso): their tests fail rather than skip.
 test: install-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	OWL40_TEST_REQUIRE_LIVE=1 $(BIN)/python -m pytest
 
 bench: install-test
 	$(BIN)/python bench/run.py

@@ -68,6 +68,14 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "REMOTE_PASSWORD": ("", "Password of REMOTE_USER."),
     "REMOTE_AUTH": ("basic", "HTTP authentication of the remote store: basic or digest "
                              "(Virtuoso's /sparql-auth)."),
+    "REMOTE_DEFAULT_GRAPH": ("", "Named graph that holds the default-graph union on Virtuoso, "
+                                 "whose own default graph is a view of all graphs; queries "
+                                 "name it as their default graph (default-graph-uri; see "
+                                 "docs/stores.md for other servers). Empty = the server's real "
+                                 "default graph (Oxigraph, Fuseki)."),
+    "REMOTE_SYSTEM_GRAPHS": ("", "Space-separated IRI prefixes of the graphs a remote store "
+                                 "keeps for itself, left out of graph lists, counts, dumps and "
+                                 "the default-graph union (Virtuoso: see docs/stores.md)."),
     "DATA_DIR": ("", "Directory of a fact sheet (facts.yaml and curation.yaml, the format of "
                      "the repository's first instance, graph.build); empty = none."),
     "SHEETS_DIR": ("sheets", "Directory of the instance's filled sheets (one CSV or Excel file "

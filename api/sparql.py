@@ -27,7 +27,7 @@ from graph.engine import EngineTimeout, QueryJob
 from graph.errors import GraphError, InputError
 from graph.guard import QUERY_FORMS, Inspection, QueryRejected, cap_limit, inspect_query, resolve_iri
 from graph.sparql import locate_syntax_error, query_syntax_error
-from graph.store import EmbeddedStore, Store
+from graph.store import EmbeddedStore, RemoteStore, Store
 from graph.updatepolicy import CONFIRM_PARAMETER, CONFIRM_VALUE, UpdatePlan, check_update
 
 bp = Blueprint("sparql", __name__)
@@ -179,6 +179,10 @@ def _proxy(preq: ProtocolRequest, fmt: formats.Format, headers: dict[str, str]) 
     data: list[tuple[str, str]] = [("query", f"BASE <{cfg['BASE_IRI']}> {preq.text or ''}")]
     data += [("default-graph-uri", g) for g in preq.default_graphs]
     data += [("named-graph-uri", g) for g in preq.named_graphs]
+    store = get_store()
+    if not (preq.default_graphs or preq.named_graphs) and isinstance(store, RemoteStore):
+        # the default-graph union in a named graph (Virtuoso): the query's default graph
+        data += store.dataset_parameters(preq.text or "")
     try:
         upstream = requests.post(cfg["SPARQL_URL"], data=data, headers={"Accept": fmt.media_type},
                                  timeout=cfg["QUERY_TIMEOUT"], stream=True)
@@ -190,8 +194,34 @@ def _proxy(preq: ProtocolRequest, fmt: formats.Format, headers: dict[str, str]) 
         return json_error(400 if upstream.status_code < 500 else 502,
                           f"the remote store answered {upstream.status_code}: "
                           f"{upstream.text[:500]}")
+    if _inspect(preq.text or "").form == "ASK":
+        answer = _ask_answer(upstream, fmt)
+        if answer is not None:
+            return Response(answer, status=200, headers=headers, content_type=content_type(fmt))
     return Response(upstream.iter_content(65536), status=200, headers=headers,
                     content_type=upstream.headers.get("Content-Type", content_type(fmt)))
+
+
+def _ask_answer(upstream: requests.Response, fmt: formats.Format) -> bytes | None:
+    """An ASK answered as Virtuoso does, as a one-row table of ``__ASK_RETVAL`` (1 or 0), as
+    the boolean result the SPARQL JSON / XML formats define; None for any other answer."""
+    import pyoxigraph as ox
+
+    kinds = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML}
+    if fmt.name not in kinds:
+        return None
+    body = upstream.content
+    if b"__ASK_RETVAL" not in body:
+        return None
+    try:
+        rows = list(ox.parse_query_results(body, kinds[fmt.name]))
+    except (SyntaxError, ValueError):
+        return None
+    value = bool(rows) and rows[0]["__ASK_RETVAL"] is not None and rows[0]["__ASK_RETVAL"].value == "1"
+    if fmt.name == "json":
+        return b'{"head":{},"boolean":' + (b"true" if value else b"false") + b"}"
+    return (b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            b"<head/><boolean>" + (b"true" if value else b"false") + b"</boolean></sparql>")
 
 
 def _service_description(override: str | None) -> Response:

@@ -44,6 +44,7 @@ class Inspection:
     base: str | None = None                        # the last BASE declaration
     top_limit: tuple[int, int, int] | None = None  # (value, start, end) of a depth-0 LIMIT number
     top_values: bool = False                       # a trailing VALUES clause (depth 0)
+    has_from: bool = False                         # a dataset clause (FROM / FROM NAMED)
     length: int = 0
 
     @property
@@ -148,6 +149,8 @@ def _inspect_cached(text: str, max_length: int, max_depth: int) -> Inspection:
                 declaring = word
             elif word == "VALUES" and depth == 0:
                 out.top_values = True
+            elif word == "FROM" and depth == 0:
+                out.has_from = True
             last_word = word
             i = m.end()
         elif ch.isdigit() and last_word == "LIMIT" and depth == 0:

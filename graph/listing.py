@@ -27,6 +27,21 @@ def _head() -> str:
                    if line.split()[1].rstrip(":") in _PREFIXES)
 
 
+def _order_outside(query: str) -> str:
+    """The grouped query ``query`` (prefixes, SELECT … GROUP BY …, ORDER BY …) with its
+    ORDER BY moved onto an outer ``SELECT *``: there the aggregates' aliases (``?title`` of
+    ``SAMPLE(?t) AS ?title``) are plain variables. Ordering the grouped query by an alias is
+    SPARQL 1.1, but Virtuoso 7 refuses it ("used in the result set outside aggregate").
+
+    The orders compare ``STR(LCASE(STR(?x)))`` (Virtuoso fails on ``LCASE`` of a long
+    language-tagged literal, "Incomplete RDF box", and sorts ``LCASE(STR(?x))`` of tagged
+    labels apart from plain ones) and end with the row's IRI, so every engine gives the same
+    order, ties included."""
+    body, order = query.rsplit("\nORDER BY ", 1)
+    start = body.index("SELECT ")
+    return f"{body[:start]}SELECT * WHERE {{\n{{ {body[start:]}\n}}\n}}\nORDER BY {order}"
+
+
 def _lang(lang: str) -> str:
     if lang not in LANGUAGES:
         raise InputError(f"unknown language {lang!r} (use de or en)", source="lang")
@@ -44,7 +59,7 @@ def projects_query(lang: str) -> str:
     """Every project with phase (or the phase an unconfirmed link suggests), link status,
     period, lead organisations and counts."""
     lang = _lang(lang)
-    return _head() + f"""SELECT ?project (SAMPLE(?t) AS ?title) (SAMPLE(?acr) AS ?acronym)
+    return _order_outside(_head() + f"""SELECT ?project (SAMPLE(?t) AS ?title) (SAMPLE(?acr) AS ?acronym)
        ?phase (SAMPLE(COALESCE(?phase_l, ?phase_a)) AS ?phaseLabel) ?phaseSuggested
        ?status (SAMPLE(COALESCE(?status_l, ?status_a)) AS ?statusLabel)
        (MIN(?start) AS ?startDate) (GROUP_CONCAT(DISTINCT STR(?end); separator=" / ") AS ?endDates)
@@ -69,15 +84,15 @@ WHERE {{
              ?lp org:role <{CODE}role/lead> ; regio:participant/skos:prefLabel ?leadName }}
 }}
 GROUP BY ?project ?phase ?phaseSuggested ?status
-ORDER BY (!BOUND(?phase)) ?phaseSuggested ?phase LCASE(?title)
-"""
+ORDER BY (!BOUND(?phase)) ?phaseSuggested ?phase STR(LCASE(STR(?title))) ?project
+""")
 
 
 def organisations_query(lang: str) -> str:
     """Every organisation with type, district, seat and the number of its projects (and how
     many of them are confirmed projects of the plan)."""
     lang = _lang(lang)
-    return _head() + f"""SELECT ?organisation (SAMPLE(?n) AS ?name) (SAMPLE(?sn) AS ?shortName)
+    return _order_outside(_head() + f"""SELECT ?organisation (SAMPLE(?n) AS ?name) (SAMPLE(?sn) AS ?shortName)
        ?type (SAMPLE(COALESCE(?type_l, ?type_a)) AS ?typeLabel)
        ?district (SAMPLE(COALESCE(?district_l, ?district_a)) AS ?districtLabel)
        (SAMPLE(?s) AS ?seat) (COUNT(DISTINCT ?project) AS ?projects)
@@ -94,8 +109,8 @@ WHERE {{
              OPTIONAL {{ ?project regio:partOfPlan ?plan . BIND(?project AS ?member) }} }}
 }}
 GROUP BY ?organisation ?type ?district
-ORDER BY LCASE(?name)
-"""
+ORDER BY STR(LCASE(STR(?name))) ?organisation
+""")
 
 
 def themes_query(lang: str) -> str:
@@ -104,7 +119,7 @@ def themes_query(lang: str) -> str:
     as a keyword (skos:broader*, as the example "Projects per theme" counts), and of
     sub-themes."""
     lang = _lang(lang)
-    return _head() + f"""SELECT ?theme (SAMPLE(COALESCE(?theme_l, ?theme_a)) AS ?label)
+    return _order_outside(_head() + f"""SELECT ?theme (SAMPLE(COALESCE(?theme_l, ?theme_a)) AS ?label)
        ?kind (SAMPLE(COALESCE(?kind_l, ?kind_a)) AS ?kindLabel)
        ?broader (SAMPLE(COALESCE(?broader_l, ?broader_a)) AS ?broaderLabel)
        (COUNT(DISTINCT ?project) AS ?projects) (COUNT(DISTINCT ?member) AS ?confirmedProjects)
@@ -119,14 +134,14 @@ WHERE {{
   OPTIONAL {{ ?narrower skos:broader ?theme }}
 }}
 GROUP BY ?theme ?kind ?broader
-ORDER BY ?kind LCASE(?label)
-"""
+ORDER BY ?kind STR(LCASE(STR(?label))) ?theme
+""")
 
 
 def sources_query(lang: str) -> str:
     """Every source with title, publisher, date, page URL and how many resources cite it."""
     _lang(lang)
-    return _head() + """SELECT ?source (SAMPLE(?t) AS ?title) (SAMPLE(?p) AS ?publisher)
+    return _order_outside(_head() + """SELECT ?source (SAMPLE(?t) AS ?title) (SAMPLE(?p) AS ?publisher)
        (SAMPLE(?d) AS ?issued) (SAMPLE(?u) AS ?url) (COUNT(DISTINCT ?resource) AS ?cited)
 WHERE {
   ?source a regio:Source .
@@ -137,8 +152,8 @@ WHERE {
   OPTIONAL { ?resource dct:source ?source }
 }
 GROUP BY ?source
-ORDER BY LCASE(?publisher) ?issued
-"""
+ORDER BY STR(LCASE(STR(?publisher))) ?issued ?source
+""")
 
 
 QUERIES = {"projects": projects_query, "organisations": organisations_query,
@@ -163,7 +178,7 @@ WHERE {{
   GRAPH ?g {{ ?count regio:statedValue ?value }}
   OPTIONAL {{ ?count regio:numericValue ?numeric }}
 }}
-ORDER BY ?of ?what
+ORDER BY ?of STR(?what) LANG(?what) ?count
 """
 
 
@@ -240,7 +255,7 @@ def stats_query() -> str:
 def plan_projects_query(plan_iri: str, lang: str) -> str:
     """The projects linked to a plan, with the status of the link (confirmed first)."""
     plan, lang = ref(plan_iri), _lang(lang)
-    return _head() + f"""SELECT ?project (SAMPLE(?t) AS ?title) ?status
+    return _order_outside(_head() + f"""SELECT ?project (SAMPLE(?t) AS ?title) ?status
        (SAMPLE(COALESCE(?status_l, ?status_a)) AS ?statusLabel)
 WHERE {{
   ?project regio:hasPlanLink ?link .
@@ -248,8 +263,8 @@ WHERE {{
   OPTIONAL {{ ?project dct:title ?t }}
 }}
 GROUP BY ?project ?status
-ORDER BY ?status LCASE(?title)
-"""
+ORDER BY ?status STR(LCASE(STR(?title))) ?project
+""")
 
 
 def plan_projects(store: Queryable, plan_iri: str, lang: str
@@ -273,7 +288,8 @@ def code_lists_query(lang: str) -> str:
     """Every code list (SKOS concept scheme under the code namespace) with its concepts,
     their labels in ``lang`` (else any) and definitions."""
     lang = _lang(lang)
-    return _head() + f"""SELECT ?scheme (SAMPLE(COALESCE(?scheme_l, ?scheme_a)) AS ?schemeLabel)
+    return _order_outside(_head() +
+                          f"""SELECT ?scheme (SAMPLE(COALESCE(?scheme_l, ?scheme_a)) AS ?schemeLabel)
        ?concept (SAMPLE(COALESCE(?concept_l, ?concept_a)) AS ?label)
        (SAMPLE(COALESCE(?def_l, ?def_a)) AS ?definition)
 WHERE {{
@@ -284,8 +300,8 @@ WHERE {{
              OPTIONAL {{ ?concept skos:definition ?def_a }} }}
 }}
 GROUP BY ?scheme ?concept
-ORDER BY ?scheme LCASE(?label)
-"""
+ORDER BY ?scheme STR(LCASE(STR(?label))) ?concept
+""")
 
 
 def code_lists(store: Queryable, lang: str) -> tuple[str, list[dict[str, Term]]]:

@@ -26,7 +26,7 @@ SHIPPED = {
 #: wheel holds each under ``graph/share/docs/`` (pyproject.toml: package graph.share.docs).
 SHIPPED_DOCS = {name: f"docs/{name}" for name in (
     "model.md", "model-diagram.svg", "adopters.md", "sheets.md", "publishing.md",
-    "linked-data.md", "submissions.md")}
+    "linked-data.md", "submissions.md", "stores.md")}
 
 
 def package_root() -> Path:

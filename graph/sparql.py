@@ -28,6 +28,7 @@ GRAMMAR = "https://www.w3.org/TR/sparql11-query/#grammar"
 # Oxigraph ("error at 3:17: ...") and Jena/Fuseki ("... at line 3, column 17") positions.
 _OXIGRAPH_POS = re.compile(r"error at (\d+):(\d+)(?:-\d+:\d+)?:\s*(.*)", re.S)
 _JENA_POS = re.compile(r"line (\d+), column (\d+)")
+_VIRTUOSO_POS = re.compile(r"SPARQL compiler, line (\d+):")
 _NUMERIC = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("integer", "decimal", "boolean")}
 
 
@@ -75,6 +76,8 @@ def query_syntax_error(message: str) -> QuerySyntaxError:
         line, column, message = int(match[1]), int(match[2]), match[3]
     elif (match := _JENA_POS.search(message)) is not None:
         line, column = int(match[1]), int(match[2])
+    elif (match := _VIRTUOSO_POS.search(message)) is not None:
+        line = int(match[1])
     return QuerySyntaxError(f"{message.strip()} (SPARQL grammar: {GRAMMAR})",
                             source="query", line=line, column=column)
 

@@ -16,6 +16,7 @@ a replacement is there depends on the server (see `RemoteStore._replace`).
 
 from __future__ import annotations
 
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -28,16 +29,23 @@ import pyoxigraph as ox
 import requests
 
 from graph import bulkload
-from graph.errors import InputError, StoreError
+from graph.errors import InputError, QuerySyntaxError, StoreError
 from graph.inputlimits import InputLimits
 from graph.instance.layout import CODELISTS_GRAPH as CODELISTS_GRAPH  # re-exported
 from graph.namespaces import PREFIXES
 from graph.rdfio import FORMAT_NAMES, Progress, parse_file, read_quads
-from graph.sparql import QueryResult, query_syntax_error
+from graph.sparql import QueryResult, locate_syntax_error, query_syntax_error
 from graph.stats import Stats
 from graph.updatepolicy import check_syntax
 from graph.versions import DEFAULT_KEEP, Versions
-from graph.writer import PRIVATE_GRAPHS, Write, _relabel, recompute_union, writing
+from graph.writer import (
+    PRIVATE_GRAPHS,
+    Write,
+    _relabel,
+    recompute_union,
+    system_filter,
+    writing,
+)
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8040/"
 DUMP_FORMATS = ("nquads", "trig", "turtle", "jsonld", "ntriples")
@@ -48,23 +56,40 @@ _CHUNK = 10_000
 Triples = Iterable[ox.Triple | ox.Quad]
 
 
-def union_updates(changed: Iterable[str]) -> tuple[list[str], list[str]]:
+#: Scratch graph of the remote union bookkeeping (exists only during a replacement).
+SCRATCH_GRAPH = "urn:owl40:union-scratch"
+
+
+def union_updates(changed: Iterable[str], target: str | None = None,
+                  system: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
     """SPARQL updates that keep the default-graph union right while ``changed`` graphs are
     rewritten, in time proportional to those graphs rather than to the store.
 
-    ``before`` (run while the old content is still there) removes from the default graph
-    the triples that no other public graph states; ``after`` (run once the new content is
-    written) adds the new triples. Both are empty when only private graphs change.
+    ``before`` (run while the old content is still there) notes the changed graphs' triples
+    in a scratch graph and removes them from the default graph; ``after`` (run once the new
+    content is written) adds the new triples, and those noted that another public graph
+    still states (one look-up per noted triple: a ``FILTER NOT EXISTS`` over ``GRAPH ?h``
+    took Virtuoso minutes for the 10,000 triples of a real instance). Both are empty when
+    only private graphs change. ``target`` names the named graph that holds the union instead
+    of the default graph; graphs starting with a prefix of ``system`` (the server's own) are
+    not public graphs.
     """
-    public = sorted(set(changed) - set(PRIVATE_GRAPHS))
+    public = sorted(set(changed) - set(PRIVATE_GRAPHS) - {target, SCRATCH_GRAPH})
     if not public:
         return [], []
-    values = " ".join(f"<{g}>" for g in public)
-    kept_out = ", ".join(f"<{g}>" for g in (*public, *PRIVATE_GRAPHS))
-    before = (f"DELETE {{ ?s ?p ?o }} WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
-              f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER(?h NOT IN ({kept_out})) }} }}")
-    after = f"INSERT {{ ?s ?p ?o }} WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
-    return [before], [after]
+    values = f"VALUES ?g {{ {' '.join(f'<{g}>' for g in public)} }}"
+    kept_out = ", ".join(f"<{g}>" for g in (*public, *PRIVATE_GRAPHS, SCRATCH_GRAPH,
+                                            *([target] if target else [])))
+    union = f"GRAPH <{target}> {{ ?s ?p ?o }}" if target else "?s ?p ?o"
+    scratch = f"GRAPH <{SCRATCH_GRAPH}> {{ ?s ?p ?o }}"
+    before = [f"DROP SILENT GRAPH <{SCRATCH_GRAPH}>",
+              f"INSERT {{ {scratch} }} WHERE {{ {values} GRAPH ?g {{ ?s ?p ?o }} }}",
+              f"DELETE {{ {union} }} WHERE {{ {scratch} }}"]
+    after = [f"INSERT {{ {union} }} WHERE {{ {values} GRAPH ?g {{ ?s ?p ?o }} }}",
+             f"INSERT {{ {union} }} WHERE {{ {scratch} GRAPH ?h {{ ?s ?p ?o }} "
+             f"FILTER(?h NOT IN ({kept_out}){system_filter('?h', system)}) }}",
+             f"DROP SILENT GRAPH <{SCRATCH_GRAPH}>"]
+    return before, after
 
 
 @dataclass
@@ -103,6 +128,11 @@ class Store(ABC):
     """Common interface of the embedded and the remote store."""
 
     base_iri: str = DEFAULT_BASE_IRI
+    #: The named graph holding the default-graph union (a remote store whose default graph
+    #: is a view of all graphs), or None: the store's own default graph holds it.
+    union_graph: str | None = None
+    #: IRI prefixes of graphs the server keeps for itself (left out of lists, counts, dumps).
+    system_graphs: tuple[str, ...] = ()
 
     @abstractmethod
     def query(self, sparql: str) -> QueryResult:
@@ -131,7 +161,7 @@ class Store(ABC):
         """Run a SPARQL update on the named graphs, then recompute the default graph as the
         union of the public named graphs (writes to the default graph itself do not last).
         Returns the size of the default graph afterwards."""
-        self._update(" ;\n".join([sparql, *recompute_union()]))
+        self._update(" ;\n".join([sparql, *recompute_union(self.union_graph, self.system_graphs)]))
         return self.count_default()
 
     def count_default(self) -> int:
@@ -147,14 +177,28 @@ class Store(ABC):
 
     def graph_names(self) -> list[str]:
         """IRIs of the non-empty named graphs, sorted."""
-        result = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        # GROUP BY, not DISTINCT: Virtuoso 7 did not answer the DISTINCT form within minutes
+        # on a store of 2,500 graphs, and answers this one in milliseconds
+        result = self.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         return sorted(row["g"].value for row in result.rows
-                      if isinstance(row.get("g"), ox.NamedNode))
+                      if isinstance(row.get("g"), ox.NamedNode) and self.is_own(row["g"].value))
+
+    def is_own(self, graph: str) -> bool:
+        """Whether ``graph`` is one of the project's named graphs (not the union graph of a
+        remote store, nor one the server keeps for itself)."""
+        return graph not in (self.union_graph, SCRATCH_GRAPH) and not graph.startswith(self.system_graphs)
 
     def count(self, graph: str | None = None) -> int:
         """Number of triples in ``graph``, or of quads in all named graphs."""
-        target = f"<{check_graph_iri(graph)}>" if graph else "?g"
-        result = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {target} {{ ?s ?p ?o }} }}")
+        # VALUES rather than GRAPH <iri>: Virtuoso, given a default graph, finds no named
+        # graph named by a constant (while GRAPH ?g ranges over all of them)
+        target = f"VALUES ?g {{ <{check_graph_iri(graph)}> }} GRAPH ?g" if graph else "GRAPH ?g"
+        unless = ""
+        if not graph and (self.union_graph or self.system_graphs):
+            union = f"?g != <{self.union_graph}>" if self.union_graph else "true"
+            unless = f" FILTER({union}{system_filter('?g', self.system_graphs)})"
+        result = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {target} {{ ?s ?p ?o }}"
+                            f"{unless} }}")
         return int(result.rows[0]["n"].value)
 
     @abstractmethod
@@ -343,17 +387,30 @@ class RemoteStore(Store):
     """Any SPARQL 1.1 server over HTTP: query and update endpoints, optionally the Graph Store
     Protocol (https://www.w3.org/TR/sparql11-http-rdf-update/) for faster graph replacement.
 
-    The server must keep its default graph as a real graph (not a union view: no
-    ``--union-default-graph`` on Oxigraph), since the default-graph union is materialised.
+    The default-graph union is materialised: in the server's default graph when that is a
+    real graph (Oxigraph without ``--union-default-graph``, Fuseki), else in the named graph
+    ``default_graph`` (Virtuoso: its default graph is a view of all graphs, which repeats a
+    triple per graph and shows the shapes), which every query then names as its default graph
+    (``default-graph-uri``) unless it has a dataset of its own. That relies on Virtuoso's
+    ``GRAPH ?g`` ranging over all graphs even then; a server following the Protocol strictly
+    would hide the named graphs (docs/stores.md).
+
+    Blank nodes: triples with blank nodes are written per graph with ``INSERT {…} WHERE {}``
+    (Virtuoso refuses blank nodes in ``INSERT DATA``, and one template with blank nodes in
+    several graphs fails there half-way), so a blank node cannot span graphs on a remote
+    store: such input is refused (InputError) before anything is written.
     """
 
     def __init__(self, query_url: str, *, update_url: str | None = None,
                  gsp_url: str | None = None, base_iri: str = DEFAULT_BASE_IRI,
                  timeout: float = 120.0, max_request_bytes: int = 16 << 20,
-                 user: str = "", password: str = "", auth: str = "basic") -> None:
+                 user: str = "", password: str = "", auth: str = "basic",
+                 default_graph: str = "", system_graphs: Iterable[str] = ()) -> None:
         self.query_url, self.update_url = query_url, update_url or query_url
         self.gsp_url, self.base_iri, self.timeout = gsp_url, base_iri, timeout
         self.max_request_bytes = max_request_bytes
+        self.union_graph = check_graph_iri(default_graph) if default_graph else None
+        self.system_graphs = tuple(check_graph_iri(p) for p in system_graphs)
         self._session = requests.Session()
         if user:  # credentials for every request (Virtuoso: digest on /sparql-auth)
             from requests.auth import HTTPBasicAuth, HTTPDigestAuth
@@ -376,14 +433,30 @@ class RemoteStore(Store):
                              f"{response.text[:500]}")
         return response
 
+    def dataset_parameters(self, sparql: str) -> list[tuple[str, str]]:
+        """``default-graph-uri`` of the union graph for a query without a dataset of its own
+        (no FROM / FROM NAMED); nothing when the server's default graph holds the union."""
+        return [("default-graph-uri", self.union_graph)] if (
+            self.union_graph and not has_dataset_clause(sparql)) else []
+
     def query(self, sparql: str) -> QueryResult:
-        response = self._post(self.query_url, data={"query": sparql}, headers={
-            "Accept": "application/sparql-results+json, application/n-triples;q=0.9"})
+        data = [("query", sparql), *self.dataset_parameters(sparql)]
+        form = _form(sparql)
+        accept = ("application/n-triples" if form in ("CONSTRUCT", "DESCRIBE") else
+                  "application/sparql-results+json")  # (Virtuoso serialises by Accept alone)
+        try:
+            response = self._post(self.query_url, data=data, headers={"Accept": accept})
+        except QuerySyntaxError as exc:  # the position from the SPARQL grammar when the
+            raise locate_syntax_error(sparql) or exc from None  # engine gives none or a line
         media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         try:
             if media_type in _RESULT_TYPES:
-                return QueryResult.from_oxigraph(
-                    ox.parse_query_results(response.content, _RESULT_TYPES[media_type]))
+                result = QueryResult.from_oxigraph(ox.parse_query_results(
+                    _virtuoso_bnodes(response.content), _RESULT_TYPES[media_type]))
+                if form == "ASK" and result.kind == "select":  # Virtuoso: one row, 1 or 0
+                    value = result.rows[0].get("__ASK_RETVAL") if result.rows else None
+                    return QueryResult("ask", boolean=bool(value and value.value == "1"))
+                return result
             rdf_format = ox.RdfFormat.from_media_type(media_type)
             if rdf_format is None:
                 raise StoreError(f"unexpected answer of type {media_type!r} from the store")
@@ -401,15 +474,17 @@ class RemoteStore(Store):
         and PUT each graph as N-Triples, then one update adding the new triples to the union.
         Each request is atomic on its own; in between a reader may see a mix.
 
-        Without: one SPARQL update (union bookkeeping; DROP SILENT GRAPH…; INSERT DATA) when
-        it fits in ``max_request_bytes`` (atomic on Oxigraph and Fuseki); else the DROPs,
-        then one INSERT DATA holding every triple with a blank node (blank nodes cannot span
-        operations), then chunks of ground triples, each request a transaction of its own.
+        Without: one SPARQL update (union bookkeeping; DROP SILENT GRAPH…; INSERT DATA for the
+        ground triples, one ``INSERT {…} WHERE {}`` per graph for those with blank nodes) when
+        it fits in ``max_request_bytes`` (atomic on Oxigraph and Fuseki); else the DROPs, then
+        per graph one request with its blank-node triples, then chunks of ground triples, each
+        request a transaction of its own.
         """
-        before, after = union_updates(drop | set(graphs))
+        check_blank_nodes_per_graph(graphs)
+        before, after = union_updates(drop | set(graphs), self.union_graph, self.system_graphs)
         if self.gsp_url:
             if before:
-                self._update(before[0])
+                self._update(" ;\n".join(before))
             for g in sorted(drop | {g for g, ts in graphs.items() if not ts}):
                 self._send("DELETE", self.gsp_url, params={"graph": g})
             for g, ts in graphs.items():
@@ -418,47 +493,59 @@ class RemoteStore(Store):
                                data=ntriples_body(ts).encode("utf-8"),
                                headers={"Content-Type": "application/n-triples"})
             if after:
-                self._update(after[0])
+                self._update(" ;\n".join(after))
             return
         drops = [f"DROP SILENT GRAPH <{g}>" for g in sorted(drop | set(graphs))]
-        whole = _insert_data(graphs)
-        if len(whole.encode("utf-8")) <= self.max_request_bytes:
-            self._update(" ;\n".join(before + drops + ([whole] if whole else []) + after))
+        inserts = _inserts(graphs)
+        if sum(len(op.encode("utf-8")) for op in inserts) <= self.max_request_bytes:
+            self._update(" ;\n".join(before + drops + inserts + after))
             return
         self._update(" ;\n".join(before + drops))
         self._insert_chunked(graphs)
         if after:
-            self._update(after[0])
+            self._update(" ;\n".join(after))
 
     def _insert_chunked(self, graphs: dict[str, set[ox.Triple]]) -> None:
-        with_bnodes = {g: {t for t in ts if _has_bnode(t)} for g, ts in graphs.items()}
-        if any(with_bnodes.values()):
-            self._update(_insert_data(with_bnodes))
         for g, ts in graphs.items():
+            with_bnodes = {t for t in ts if _has_bnode(t)}
+            if with_bnodes:
+                self._update(_insert_with_bnodes(g, with_bnodes))
             batch: list[ox.Triple] = []
             size = 0
             for t in ts:
-                if t in with_bnodes[g]:
+                if t in with_bnodes:
                     continue
                 line = f"{t.subject} {t.predicate} {t.object} .\n"
                 batch.append(t)
                 size += len(line)
                 if size >= self.max_request_bytes // 2:
-                    self._update(_insert_data({g: set(batch)}))
+                    self._update(_insert_data({g: batch}))
                     batch, size = [], 0
             if batch:
-                self._update(_insert_data({g: set(batch)}))
+                self._update(_insert_data({g: batch}))
 
     def _add(self, graph_iri: str, triples: set[ox.Triple]) -> None:
-        """One INSERT DATA into the graph and the default-graph union (one transaction)."""
-        update = _insert_data({graph_iri: triples})
+        """One update: the triples into the graph, then into the default-graph union (ground
+        triples as data; with blank nodes, copied from the graph, so they stay the same)."""
+        operations = _inserts({graph_iri: triples})
         if graph_iri not in PRIVATE_GRAPHS:
-            update = update[:-1] + ntriples_body(triples) + "}"
-        self._update(update)
+            target = self.union_graph
+            ground = [t for t in triples if not _has_bnode(t)]
+            if ground:
+                body = ntriples_body(ground)
+                operations.append(f"INSERT DATA {{ GRAPH <{target}> {{\n{body}}} }}" if target
+                                  else f"INSERT DATA {{\n{body}}}")
+            if len(ground) < len(triples):  # the graph's blank-node triples, as the store holds them
+                union = f"GRAPH <{target}> {{ ?s ?p ?o }}" if target else "?s ?p ?o"
+                operations.append(f"INSERT {{ {union} }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} "
+                                  "FILTER(isBlank(?s) || isBlank(?o)) }")
+        self._update(" ;\n".join(operations))
 
     def quads(self) -> list[ox.Quad]:
-        result = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in result.rows]
+        result = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                            f"FILTER(true{system_filter('?g', self.system_graphs)}) }}")
+        return [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in result.rows
+                if self.is_own(r["g"].value)]
 
     def close(self) -> None:
         self._session.close()
@@ -471,15 +558,71 @@ _RESULT_TYPES = {
 }
 
 
+def _form(sparql: str) -> str | None:
+    from graph.guard import inspect_query
+
+    return inspect_query(sparql, max_length=1 << 40, max_depth=1 << 20).form
+
+
+_VIRTUOSO_BNODE = re.compile(rb'("type":\s*"bnode",\s*"value":\s*")nodeID://')
+
+
+def _virtuoso_bnodes(body: bytes) -> bytes:
+    """Virtuoso names blank nodes ``nodeID://b1001`` in SPARQL JSON results, which is not a
+    blank node label; the label is what follows the scheme."""
+    return _VIRTUOSO_BNODE.sub(rb"\1", body) if b"nodeID://" in body else body
+
+
+def has_dataset_clause(sparql: str) -> bool:
+    """Whether the query names its own dataset (FROM or FROM NAMED, found by the tokenizer
+    of graph.guard, which skips strings, IRIs and comments)."""
+    from graph.guard import inspect_query
+
+    return inspect_query(sparql, max_length=1 << 40, max_depth=1 << 20).has_from
+
+
 def _has_bnode(triple: ox.Triple) -> bool:
     return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
 
 
+def check_blank_nodes_per_graph(graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
+    """InputError when one blank node appears in two graphs: a remote store writes each
+    graph's blank-node triples on their own, which would split it into two nodes."""
+    seen: dict[ox.BlankNode, str] = {}
+    for g, ts in graphs.items():
+        for t in ts:
+            for node in (t.subject, t.object):
+                if isinstance(node, ox.BlankNode) and seen.setdefault(node, g) != g:
+                    raise InputError(
+                        f"the blank node {node} is used in two graphs, <{seen[node]}> and "
+                        f"<{g}>; a remote store writes each graph on its own and cannot keep "
+                        "one blank node across graphs: give that node an IRI", source="graph")
+
+
 def _insert_data(graphs: Mapping[str, Iterable[ox.Triple]]) -> str:
-    """One INSERT DATA operation with a GRAPH block per non-empty graph ('' if none)."""
+    """One INSERT DATA operation with a GRAPH block per non-empty graph ('' if none); the
+    triples must be ground (Virtuoso refuses blank nodes in INSERT DATA)."""
     blocks = "".join(f"GRAPH <{g}> {{\n{ntriples_body(ts)}}}\n" for g, ts in graphs.items()
                      if ts)
     return f"INSERT DATA {{\n{blocks}}}" if blocks else ""
+
+
+def _insert_with_bnodes(graph: str, triples: Iterable[ox.Triple]) -> str:
+    """Triples with blank nodes into one graph: a template over the one empty solution, so
+    each blank node is one fresh node (SPARQL 1.1 Update 3.1.3), in one GRAPH block."""
+    return f"INSERT {{ GRAPH <{graph}> {{\n{ntriples_body(triples)}}} }} WHERE {{}}"
+
+
+def _inserts(graphs: Mapping[str, Iterable[ox.Triple]]) -> list[str]:
+    """The operations that write ``graphs``: one INSERT DATA with every ground triple, one
+    template per graph with its blank-node triples."""
+    ground = {g: [t for t in ts if not _has_bnode(t)] for g, ts in graphs.items()}
+    operations = [op for op in [_insert_data(ground)] if op]
+    for g, ts in graphs.items():
+        with_bnodes = [t for t in ts if _has_bnode(t)]
+        if with_bnodes:
+            operations.append(_insert_with_bnodes(g, with_bnodes))
+    return operations
 
 
 def open_store(settings: Mapping[str, Any]) -> Store:
@@ -491,7 +634,9 @@ def open_store(settings: Mapping[str, Any]) -> Store:
                            gsp_url=settings.get("GSP_URL") or None, base_iri=base_iri,
                            user=settings.get("REMOTE_USER") or "",
                            password=settings.get("REMOTE_PASSWORD") or "",
-                           auth=settings.get("REMOTE_AUTH") or "basic")
+                           auth=settings.get("REMOTE_AUTH") or "basic",
+                           default_graph=settings.get("REMOTE_DEFAULT_GRAPH") or "",
+                           system_graphs=(settings.get("REMOTE_SYSTEM_GRAPHS") or "").split())
     return EmbeddedStore(settings["STORE"], base_iri=base_iri,
                          keep=int(settings.get("KEEP_VERSIONS") or DEFAULT_KEEP),
                          load_batch=int(settings.get("LOAD_BATCH") or 0),

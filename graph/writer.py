@@ -45,13 +45,23 @@ def is_public(graph: Any) -> bool:
         and not graph.value.startswith("urn:owl40:write-log:")
 
 
-def recompute_union() -> list[str]:
+def recompute_union(target: str | None = None, system: tuple[str, ...] = ()) -> list[str]:
     """Updates that make the default graph exactly the union of the public named graphs
-    (a pass over the whole store: only for updates whose changes cannot be bounded)."""
-    private = ", ".join(f"<{g}>" for g in PRIVATE_GRAPHS)
-    public = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({private}))"
-    return [f"DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER NOT EXISTS {{ {public} }} }}",
-            f"INSERT {{ ?s ?p ?o }} WHERE {{ {public} }}"]
+    (a pass over the whole store: only for updates whose changes cannot be bounded).
+    ``target`` names the named graph that holds the union instead of the default graph (a
+    remote server whose default graph is a view of all graphs, such as Virtuoso); graphs
+    whose IRI starts with one of ``system`` (the server's own) are not part of the union."""
+    private = ", ".join(f"<{g}>" for g in (*PRIVATE_GRAPHS, *([target] if target else [])))
+    public = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({private}){system_filter('?g', system)})"
+    union = f"GRAPH <{target}> {{ ?s ?p ?o }}" if target else "?s ?p ?o"
+    return [f"DELETE {{ {union} }} WHERE {{ {union} FILTER NOT EXISTS {{ {public} }} }}",
+            f"INSERT {{ {union} }} WHERE {{ {public} }}"]
+
+
+def system_filter(var: str, system: tuple[str, ...]) -> str:
+    """`` && …`` conditions (for a FILTER) that keep ``var`` off graphs starting with a
+    prefix of ``system``; '' when there are none."""
+    return "".join(f' && !STRSTARTS(STR({var}), "{prefix}")' for prefix in system)
 
 
 def union_before_clear(graph: str) -> str:

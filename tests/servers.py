@@ -5,6 +5,7 @@ tests/conftest.py imports the fixture: ``from tests.servers import oxigraph_serv
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -36,6 +37,18 @@ class OxigraphServer:
                       headers={"Content-Type": "application/sparql-update"}).raise_for_status()
 
 
+#: Set by `make test` (CI installs the servers): a missing live server fails the tests that
+#: need it instead of skipping them.
+REQUIRE_LIVE = "OWL40_TEST_REQUIRE_LIVE"
+
+
+def missing_server(reason: str) -> None:
+    """Skip the test for want of a live server, or fail it when OWL40_TEST_REQUIRE_LIVE=1."""
+    if os.environ.get(REQUIRE_LIVE) == "1":
+        pytest.fail(f"{reason}; {REQUIRE_LIVE}=1 requires the live servers", pytrace=False)
+    pytest.skip(reason)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -53,7 +66,7 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oxigra
     """Start ``oxigraph serve`` on a free port; stop it afterwards."""
     binary = oxigraph_binary()
     if binary is None:
-        pytest.skip("the oxigraph server is not installed (pip install '.[test]')")
+        missing_server("the oxigraph server is not installed (pip install '.[test]')")
     location = tmp_path_factory.mktemp("oxigraph-server")
     port = free_port()
     log = open(location.parent / f"oxigraph-{port}.log", "wb")  # noqa: SIM115

@@ -107,10 +107,13 @@ def test_the_docs_for_adopters_are_pages_of_the_site(example_client):
     assert "Adopting the platform for another region" in text
     assert '<img alt="Classes and object properties of the regio ontology" src="model-diagram.svg"' in text
     assert 'href="sheets.md"' in text and 'href="publishing.md"' in text  # served side by side
-    for name in ("sheets.md", "publishing.md", "model.md"):
+    assert 'href="stores.md"' in text
+    for name in ("sheets.md", "publishing.md", "model.md", "stores.md"):
         assert example_client.get(f"/docs/{name}").status_code == 200, name
     diagram = example_client.get("/docs/model-diagram.svg")
     assert diagram.status_code == 200 and diagram.mimetype == "image/svg+xml"
     assert b">ActionPlan</text>" in diagram.data
+    stores = example_client.get("/docs/stores.md?lang=en").get_data(as_text=True)
+    assert "Moving to a larger SPARQL store" in stores and "rdf_loader_run" in stores
     for bad in ("/docs/nothing.md", "/docs/..%2Fpyproject.toml", "/docs/README.md"):
         assert example_client.get(bad).status_code == 404, bad

@@ -1,8 +1,11 @@
 """A live Virtuoso 7 (Debian's virtuoso-opensource, installed by ``make install-test``) on
 free loopback ports, with a fresh database in a temporary directory, for remote-store tests.
 
-Queries go to ``/sparql`` (anonymous, read-only); updates to ``/sparql-auth`` with HTTP
-digest authentication as the ``dba`` user (the password of a new database is ``dba``).
+Queries go to ``/sparql`` (anonymous, read-only); updates to ``/sparql-auth`` and the Graph
+Store Protocol to ``/sparql-graph-crud-auth``, with HTTP digest authentication as the ``dba``
+user (the password of a new database is ``dba``). Virtuoso's default graph is a view of all
+graphs, so the default-graph union lives in the named graph ``UNION_GRAPH``
+(``REMOTE_DEFAULT_GRAPH``).
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ import pytest
 import requests
 from requests.auth import HTTPDigestAuth
 
-from tests.servers import free_port
+from tests.servers import free_port, missing_server
 
-#: Graphs Virtuoso keeps for itself.
-SYSTEM_GRAPHS = ("http://www.openlinksw.com/", "http://localhost:", "http://127.0.0.1:",
-                 "virtrdf:", "urn:activitystreams-owl:", "http://www.w3.org/ns/ldp")
+#: The named graph that holds the default-graph union on Virtuoso (REMOTE_DEFAULT_GRAPH).
+UNION_GRAPH = "https://w3id.org/owl40/graph/default"
+#: Graphs Virtuoso 7 keeps for itself (REMOTE_SYSTEM_GRAPHS), as a fresh database has them.
+SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
+                 "http://localuriqaserver/")
 
 INI = """[Database]
 DatabaseFile = {d}/virtuoso.db
@@ -72,15 +77,17 @@ class VirtuosoServer:
 
     @property
     def settings(self) -> dict[str, str]:
-        """The settings keys that point the project at this server."""
+        """The settings keys that point the project at this server (with the GSP)."""
         return {"SPARQL_URL": f"{self.url}/sparql", "UPDATE_URL": f"{self.url}/sparql-auth",
+                "GSP_URL": f"{self.url}/sparql-graph-crud-auth",
                 "REMOTE_USER": self.user, "REMOTE_PASSWORD": self.password,
-                "REMOTE_AUTH": "digest"}
+                "REMOTE_AUTH": "digest", "REMOTE_DEFAULT_GRAPH": UNION_GRAPH,
+                "REMOTE_SYSTEM_GRAPHS": " ".join(SYSTEM_GRAPHS)}
 
     def clear(self) -> None:
         """Remove every graph the tests wrote (Virtuoso's own system graphs stay)."""
         found = requests.get(f"{self.url}/sparql", timeout=60, params={
-            "query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+            "query": "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"},
             headers={"Accept": "application/sparql-results+json"})
         found.raise_for_status()
         graphs = [b["g"]["value"] for b in found.json()["results"]["bindings"]
@@ -96,7 +103,8 @@ def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuo
     """Start ``virtuoso-t`` in the foreground on free ports; stop it afterwards."""
     binary = shutil.which("virtuoso-t")
     if binary is None:
-        pytest.skip("Virtuoso is not installed (make install-test: apt-get install virtuoso-opensource)")
+        missing_server("Virtuoso is not installed (make install-test: apt-get install "
+                       "virtuoso-opensource)")
     directory = tmp_path_factory.mktemp("virtuoso")
     http_port, sql_port = free_port(), free_port()
     ini = Path(directory) / "virtuoso.ini"
