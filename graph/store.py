@@ -250,10 +250,11 @@ class EmbeddedStore(Store):
     """
 
     def __init__(self, path: str | Path, *, base_iri: str = DEFAULT_BASE_IRI,
-                 keep: int = DEFAULT_KEEP, load_batch: int = 0, compact_after: int = 0) -> None:
+                 keep: int = DEFAULT_KEEP, load_batch: int = bulkload.DEFAULT_BATCH,
+                 compact_after: int = 0) -> None:
         self.path = Path(path)
         self.base_iri = base_iri
-        self.load_batch = load_batch
+        self.load_batch = bulkload.check_batch(load_batch)
         self.compact_after = compact_after
         self.versions = Versions(self.path, keep=keep)
         self._reader: ox.Store | None = None
@@ -639,7 +640,7 @@ def open_store(settings: Mapping[str, Any]) -> Store:
                            system_graphs=(settings.get("REMOTE_SYSTEM_GRAPHS") or "").split())
     return EmbeddedStore(settings["STORE"], base_iri=base_iri,
                          keep=int(settings.get("KEEP_VERSIONS") or DEFAULT_KEEP),
-                         load_batch=int(settings.get("LOAD_BATCH") or 0),
+                         load_batch=settings.get("LOAD_BATCH", bulkload.DEFAULT_BATCH),
                          compact_after=int(settings.get("COMPACT_AFTER_FILES") or 0))
 
 
