@@ -188,6 +188,12 @@ class Store(ABC):
         remote store, nor one the server keeps for itself)."""
         return graph not in (self.union_graph, SCRATCH_GRAPH) and not graph.startswith(self.system_graphs)
 
+    def has_data_outside(self, graphs: Iterable[str]) -> bool:
+        """Whether a named graph other than ``graphs`` holds a triple."""
+        names = ", ".join(f"<{check_graph_iri(g)}>" for g in sorted(graphs))
+        where = f"FILTER(?g NOT IN ({names}))" if names else ""
+        return bool(self.query(f"ASK {{ GRAPH ?g {{ ?s ?p ?o }} {where} }}").boolean)
+
     def count(self, graph: str | None = None) -> int:
         """Number of triples in ``graph``, or of quads in all named graphs."""
         # VALUES rather than GRAPH <iri>: Virtuoso, given a default graph, finds no named
@@ -371,6 +377,16 @@ class EmbeddedStore(Store):
     def graph_names(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs()
                       if isinstance(g, ox.NamedNode))
+
+    def has_data_outside(self, graphs: Iterable[str]) -> bool:
+        """Graph by graph, stopping at the first other one that holds a triple (not a list of
+        every graph: the update policy asks this before each update that drops graphs)."""
+        reader, skip = self.store, set(graphs)
+        for g in reader.named_graphs():
+            if isinstance(g, ox.NamedNode) and g.value not in skip and \
+                    next(iter(reader.quads_for_pattern(None, None, None, g)), None) is not None:
+                return True
+        return False
 
     def quads(self) -> list[ox.Quad]:
         return [q for q in self.store.quads_for_pattern(None, None, None, None)
