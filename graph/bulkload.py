@@ -15,7 +15,8 @@ thread, not adjustable from Python; one call for a whole 1M-triple file peaked a
 cores) whatever the size of the input; with ``batch`` the quads are handed over in calls of
 that many (each call writes and ingests its own files into the same private copy), which bounds
 memory further. :data:`DEFAULT_BATCH` was chosen by measurement (bench/README.md, "Writes"):
-at 1M triples it kept the whole ``owl40 load`` near 0.4 GB and was no slower than one call.
+at 1M triples it kept the whole ``owl40 load`` near 0.4 GB (one call: 2 GB), as fast as one
+call on busy cores, ~25 % slower on idle ones (the loader's threads overlap less with parsing).
 The graphs written are left to be counted and hashed after the switch (graph.stats: pending).
 """
 
