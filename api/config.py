@@ -58,9 +58,10 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "COMPACT_AFTER_FILES": (40, "After a write: when the live store version has this many "
                                 "more RocksDB files than after its last compaction, it is "
                                 "compacted in the background (graph/compaction.py); 0 = never."),
-    "LOAD_BATCH": (0, "Quads handed to the bulk loader per call when loading files; 0 = all "
-                      "in one call (fastest; pyoxigraph's loader then holds up to 1M quads "
-                      "per thread, ~2 GB); e.g. 300000 keeps a load under 1 GB, slower."),
+    "LOAD_BATCH": (300000, "Quads handed to the bulk loader per call when loading files: "
+                           "bounds a load's memory (1M triples: ~0.4 GB, bench/README.md); "
+                           "0 = all in one call (pyoxigraph's loader then holds up to 1M "
+                           "quads per thread, ~2 GB on two cores)."),
     "SPARQL_URL": ("", "Query endpoint of a remote SPARQL 1.1 store; empty = embedded store."),
     "UPDATE_URL": ("", "Update endpoint of the remote store (defaults to SPARQL_URL)."),
     "GSP_URL": ("", "Graph Store Protocol endpoint of the remote store (optional, faster loads)."),

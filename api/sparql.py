@@ -258,7 +258,8 @@ def update() -> Response:
     cfg, store = current_app.config, get_store()
     confirmed = request.values.get(CONFIRM_PARAMETER) == CONFIRM_VALUE
     plan = check_update(text, base_iri=cfg["BASE_IRI"], load_allowlist=cfg["LOAD_ALLOWLIST"].split(),
-                        confirmed=confirmed, graph_names=store.graph_names)
+                        confirmed=confirmed, graph_names=store.graph_names,
+                        data_outside=store.has_data_outside)
     try:
         # relative IRIs resolve against BASE_IRI (declared on line 1: positions stay); an
         # update without operations (only a prologue) is valid and changes nothing

@@ -11,10 +11,13 @@ go into the same private copy: if any of them fails, nothing is switched.
 
 The bulk loader writes files, not transactions; that is safe here because nobody reads the
 copy before the switch. Its memory is bounded by its batch (pyoxigraph: a million quads per
-thread, about 0.6 GB each, not adjustable from Python) whatever the size of the input; with
-``batch`` the quads are handed over in calls of that many, which bounds memory further at the
-price of time (each call writes and ingests its own files). The graphs written are left to be counted and
-hashed after the switch (graph.stats: pending).
+thread, not adjustable from Python; one call for a whole 1M-triple file peaked at ~2 GB on two
+cores) whatever the size of the input; with ``batch`` the quads are handed over in calls of
+that many (each call writes and ingests its own files into the same private copy), which bounds
+memory further. :data:`DEFAULT_BATCH` was chosen by measurement (bench/README.md, "Writes"):
+at 1M triples it kept the whole ``owl40 load`` near 0.4 GB (one call: 2 GB), as fast as one
+call on busy cores, ~25 % slower on idle ones (the loader's threads overlap less with parsing).
+The graphs written are left to be counted and hashed after the switch (graph.stats: pending).
 """
 
 from __future__ import annotations
@@ -24,18 +27,30 @@ from itertools import chain, islice
 
 import pyoxigraph as ox
 
+from graph.errors import InputError
 from graph.writer import PRIVATE_GRAPHS, Write, union_before_clear
 
 #: (graph of the triples given without a graph, the quads of one input)
 Source = tuple[str, Iterable[ox.Quad]]
 
+#: Quads per call of the bulk loader (LOAD_BATCH) unless set: bounds a load's memory.
+DEFAULT_BATCH = 300_000
+
+
+def check_batch(batch: int) -> int:
+    """``batch`` if it is a valid LOAD_BATCH (0: the whole load in one call), else InputError."""
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 0:
+        raise InputError(f"must be 0 (the whole load in one call of the bulk loader) or a "
+                         f"positive number of quads, not {batch!r}", source="LOAD_BATCH")
+    return batch
+
 
 def load(write: Write, sources: Iterable[Source], *, batch: int = 0) -> dict[str, int]:
     """Stream ``sources`` into the write's copy, replacing each graph they name; returns the
     number of distinct triples per graph written. ``batch`` > 0 hands the loader that many
-    quads per call (less memory, more time: see LOAD_BATCH in the README)."""
+    quads per call, 0 everything in one call (more memory: see LOAD_BATCH in the README)."""
     w = write.store
-    write.touched = True
+    write.touched = write.bulk = True
     seen: dict[ox.NamedNode, bool] = {}  # graph -> public
 
     def start(graph: ox.NamedNode) -> bool:

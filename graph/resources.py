@@ -26,7 +26,8 @@ SHIPPED = {
 #: wheel holds each under ``graph/share/docs/`` (pyproject.toml: package graph.share.docs).
 SHIPPED_DOCS = {name: f"docs/{name}" for name in (
     "model.md", "model-diagram.svg", "adopters.md", "sheets.md", "publishing.md",
-    "linked-data.md", "submissions.md", "stores.md")}
+    "linked-data.md", "submissions.md", "stores.md",
+    "writes.md")}
 
 
 def package_root() -> Path:

@@ -188,6 +188,12 @@ class Store(ABC):
         remote store, nor one the server keeps for itself)."""
         return graph not in (self.union_graph, SCRATCH_GRAPH) and not graph.startswith(self.system_graphs)
 
+    def has_data_outside(self, graphs: Iterable[str]) -> bool:
+        """Whether a named graph other than ``graphs`` holds a triple (of the graphs
+        :meth:`graph_names` lists: a remote store's own and system graphs do not count)."""
+        skip = set(graphs)
+        return any(g not in skip for g in self.graph_names())
+
     def count(self, graph: str | None = None) -> int:
         """Number of triples in ``graph``, or of quads in all named graphs."""
         # VALUES rather than GRAPH <iri>: Virtuoso, given a default graph, finds no named
@@ -250,10 +256,11 @@ class EmbeddedStore(Store):
     """
 
     def __init__(self, path: str | Path, *, base_iri: str = DEFAULT_BASE_IRI,
-                 keep: int = DEFAULT_KEEP, load_batch: int = 0, compact_after: int = 0) -> None:
+                 keep: int = DEFAULT_KEEP, load_batch: int = bulkload.DEFAULT_BATCH,
+                 compact_after: int = 0) -> None:
         self.path = Path(path)
         self.base_iri = base_iri
-        self.load_batch = load_batch
+        self.load_batch = bulkload.check_batch(load_batch)
         self.compact_after = compact_after
         self.versions = Versions(self.path, keep=keep)
         self._reader: ox.Store | None = None
@@ -370,6 +377,16 @@ class EmbeddedStore(Store):
     def graph_names(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs()
                       if isinstance(g, ox.NamedNode))
+
+    def has_data_outside(self, graphs: Iterable[str]) -> bool:
+        """Graph by graph, stopping at the first other one that holds a triple (not a list of
+        every graph: the update policy asks this before each update that drops graphs)."""
+        reader, skip = self.store, set(graphs)
+        for g in reader.named_graphs():
+            if isinstance(g, ox.NamedNode) and g.value not in skip and \
+                    next(iter(reader.quads_for_pattern(None, None, None, g)), None) is not None:
+                return True
+        return False
 
     def quads(self) -> list[ox.Quad]:
         return [q for q in self.store.quads_for_pattern(None, None, None, None)
@@ -639,7 +656,7 @@ def open_store(settings: Mapping[str, Any]) -> Store:
                            system_graphs=(settings.get("REMOTE_SYSTEM_GRAPHS") or "").split())
     return EmbeddedStore(settings["STORE"], base_iri=base_iri,
                          keep=int(settings.get("KEEP_VERSIONS") or DEFAULT_KEEP),
-                         load_batch=int(settings.get("LOAD_BATCH") or 0),
+                         load_batch=settings.get("LOAD_BATCH", bulkload.DEFAULT_BATCH),
                          compact_after=int(settings.get("COMPACT_AFTER_FILES") or 0))
 
 

@@ -19,10 +19,13 @@ Cost: two index look-ups per touched triple, whatever the size of the store.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -80,6 +83,7 @@ class Write:
         self.store, self.old, self.stats, self.uri_space = store, old, stats, uri_space
         self.operation = "write"
         self.touched = False  # whether a change was settled already (the copy left ``old``)
+        self.bulk = False  # whether the bulk loader wrote into the copy (graph.bulkload)
 
     # -- the union, triple by triple ---------------------------------------------------------
     def settle(self, candidates: Iterable[ox.Triple],
@@ -238,6 +242,24 @@ def base_stats(versions: Versions, old: ox.Store) -> Stats:
     return stats
 
 
+#: Seconds a failed bulk load's copy is watched after its removal (see _remove_copy).
+BULK_SETTLE = 0.5
+
+
+def _remove_copy(target: Path, *, settle: float) -> None:
+    """Remove a failed write's copy. After a bulk load that failed mid-way, RocksDB's
+    background work on the dropped copy (compactions of the files the loader ingested) can
+    still write a file or two into the directory right after it was removed (seen in
+    tests/test_write_safety.py with a batched load): for ``settle`` seconds the directory is
+    removed again whenever it reappears, so that no orphan stays on disk."""
+    shutil.rmtree(target, ignore_errors=True)
+    deadline = time.monotonic() + settle
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        if target.exists():
+            shutil.rmtree(target, ignore_errors=True)
+
+
 @contextmanager
 def writing(versions: Versions, operation: str, *, uri_space: str, compact: bool = False,
             empty: bool = False, compact_after: int = 0,
@@ -294,9 +316,13 @@ def writing(versions: Versions, operation: str, *, uri_space: str, compact: bool
                             ms=ms)
             _LAST_WRITTEN.clear()
             _LAST_WRITTEN[(str(versions.dir), int(target.name))] = write.stats
-        except BaseException:
+        except BaseException as exc:
             write.store = None  # type: ignore[assignment]
-            shutil.rmtree(target, ignore_errors=True)
+            # The frames of the failed change (e.g. the bulk loader's stream) still hold the
+            # copy: drop those references so that it is closed before its directory goes.
+            traceback.clear_frames(exc.__traceback__)
+            gc.collect()
+            _remove_copy(target, settle=BULK_SETTLE if write.bulk else 0.0)
             versions._forget(int(target.name))
             raise
         versions.switch(target)

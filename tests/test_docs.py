@@ -59,3 +59,19 @@ def test_the_diagram_shows_every_class_of_the_ontology():
     assert all(f">{c}</text>" in svg for c in classes)
     assert any(e.source == "Project" and e.target == "PlanLink" and e.label == "hasPlanLink"
                for e in edges)
+
+
+def test_the_guide_to_writes_is_shipped_and_linked():
+    """docs/writes.md (issue 11) ships in the wheel like the other guides and the README's
+    table of documents links it."""
+    from graph.resources import SHIPPED_DOCS, doc_file
+
+    assert "writes.md" in SHIPPED_DOCS and doc_file("writes.md").is_file()
+    pyproject = (PROJECT_DIR / "pyproject.toml").read_text(encoding="utf-8")
+    package_data = pyproject.split('"graph.share.docs" = [', 1)[1].split("]", 1)[0]
+    assert '"writes.md"' in package_data
+    assert "| [docs/writes.md](docs/writes.md) |" in README
+    guide = doc_file("writes.md").read_text(encoding="utf-8")
+    for setting in ("KEEP_VERSIONS", "COMPACT_AFTER_FILES", "LOAD_BATCH"):
+        assert f"`OWL40_{setting}`" in guide, setting
+        assert f"`OWL40_{setting}`" in README, setting

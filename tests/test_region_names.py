@@ -117,3 +117,10 @@ def test_the_docs_for_adopters_are_pages_of_the_site(example_client):
     assert "Moving to a larger SPARQL store" in stores and "rdf_loader_run" in stores
     for bad in ("/docs/nothing.md", "/docs/..%2Fpyproject.toml", "/docs/README.md"):
         assert example_client.get(bad).status_code == 404, bad
+
+
+def test_the_guide_to_writes_is_a_page_of_the_site(example_client):
+    guide = example_client.get("/docs/writes.md?lang=en")
+    assert guide.status_code == 200 and guide.mimetype == "text/html"
+    text = guide.get_data(as_text=True)
+    assert "Writes: how the store changes" in text and "LOAD_BATCH" in text

@@ -114,6 +114,19 @@ def test_drop_removes_graphs(store: Store) -> None:
     assert store.graph_names() == [G1]
 
 
+def test_has_data_outside_agrees_with_the_graph_names(store: Store) -> None:
+    """The update policy's cheap question (is there data outside the graphs an update drops?)
+    answers as the list of non-empty graphs does, also with an emptied graph left behind."""
+    assert store.has_data_outside([]) is False  # an empty store
+    store.replace_graphs({G1: triples(), G2: triples()[:3]})
+    store.update(f"CREATE SILENT GRAPH <{BASE}graph/empty>")
+    holding = {g for g in store.graph_names() if store.count(g)}
+    assert holding == {G1, G2}
+    for dropped in ([], [G1], [G2], [G1, G2], [G1, G2, f"{BASE}graph/empty"], [G2, "urn:x"]):
+        expected = not holding <= set(dropped)
+        assert store.has_data_outside(dropped) is expected, dropped
+
+
 def union_size(store: Store) -> int:
     return int(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0]["n"].value)
 

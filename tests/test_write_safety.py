@@ -88,20 +88,24 @@ def write_ntriples(path: Path, n: int, *, tag: str, broken: bool = False) -> Pat
 LOADER = """
 import sys
 from graph.store import EmbeddedStore, load_files
-store = EmbeddedStore(sys.argv[1])
-load_files(store, sys.argv[2:])
+store = EmbeddedStore(sys.argv[1], load_batch=int(sys.argv[2]))
+load_files(store, sys.argv[3:])
 print("done", flush=True)
 """
 
 
-def test_a_load_killed_at_any_moment_leaves_the_old_or_the_new_data(tmp_path: Path) -> None:
+# 0: the whole load in one call of the bulk loader; 7000: many calls into the same copy
+# (LOAD_BATCH), each writing its own files: a kill between them must not leave a part live
+@pytest.mark.parametrize("batch", [0, 7000])
+def test_a_load_killed_at_any_moment_leaves_the_old_or_the_new_data(tmp_path: Path,
+                                                                    batch: int) -> None:
     path = tmp_path / "store"
     base = write_ntriples(tmp_path / "base.nt", 500, tag="base")
     big = write_ntriples(tmp_path / "big.nt", 60_000, tag="big")
     store = EmbeddedStore(path)
     load_files(store, [base])
     started = time.perf_counter()
-    proc = run_python(LOADER, str(path), str(big))
+    proc = run_python(LOADER, str(path), str(batch), str(big))
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     duration = time.perf_counter() - started
@@ -109,7 +113,7 @@ def test_a_load_killed_at_any_moment_leaves_the_old_or_the_new_data(tmp_path: Pa
     rng = random.Random(11)
     outcomes = {"old": 0, "new": 0}
     for _ in range(20):
-        proc = run_python(LOADER, str(path), str(big))
+        proc = run_python(LOADER, str(path), str(batch), str(big))
         time.sleep(rng.uniform(0.05, duration * 1.1))
         kill(proc)
         reopened = EmbeddedStore(path)  # opening cleans up what the killed writer left
@@ -218,8 +222,11 @@ def test_a_reader_never_sees_half_a_write(tmp_path: Path) -> None:
     assert counter_state(EmbeddedStore(path))[0][0] > 5  # many versions went by
 
 
-def test_a_load_of_several_files_is_all_or_nothing(tmp_path: Path) -> None:
-    store = EmbeddedStore(tmp_path / "store")
+# 1000: the good file and the start of the bad one go into the copy in many calls of the bulk
+# loader (LOAD_BATCH) before the error: still nothing of them may go live
+@pytest.mark.parametrize("batch", [0, 1000])
+def test_a_load_of_several_files_is_all_or_nothing(tmp_path: Path, batch: int) -> None:
+    store = EmbeddedStore(tmp_path / "store", load_batch=batch)
     load_files(store, [write_ntriples(tmp_path / "one.nt", 100, tag="one")])
     live, names = store.current_version, store.graph_names()
     good = write_ntriples(tmp_path / "good.nt", 20_000, tag="good")

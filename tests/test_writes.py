@@ -11,6 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from graph import stats as stats_module
+from graph.errors import InputError
 from graph.namespaces import SHAPES_IRI
 from graph.store import EmbeddedStore, load_files
 from graph.updatelog import plan_steps
@@ -154,6 +155,13 @@ def test_a_load_in_small_batches_gives_the_same_store(tmp_path: Path) -> None:
     assert stats_module.from_store(whole.store, "x").data_version() == \
         stats_module.from_store(batched.store, "x").data_version()
     assert batched.count() == 100 and batched.count_default() == 100
+
+
+@pytest.mark.parametrize("batch", [-1, "300000", 2.5])
+def test_a_bad_load_batch_is_refused_with_a_clear_error(tmp_path: Path, batch: object) -> None:
+    with pytest.raises(InputError) as info:
+        EmbeddedStore(tmp_path / "store", load_batch=batch)  # type: ignore[arg-type]
+    assert info.value.source == "LOAD_BATCH" and "positive number of quads" in info.value.message
 
 
 def test_a_small_write_stores_only_the_statistics_it_changed(tmp_path: Path,
