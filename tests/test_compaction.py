@@ -106,9 +106,11 @@ def test_a_write_compacts_itself_when_the_files_pile_up(tmp_path: Path) -> None:
 def test_a_killed_compaction_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     """kill -9 of the compaction process at random moments of its work (copying, compacting,
     switching): the store opens with the same content, and nothing of the compaction stays
-    on disk. Each round starts from a store that needs compacting, and the kill is timed from
-    the moment the process has begun its copy, so the rounds hit the work however slow the
-    machine is."""
+    on disk. Each round starts from a store that needs compacting; the kill is timed from the
+    moment the process has begun its copy, at a random fraction of how long the work takes on
+    this machine now (the first round runs unkilled to measure it, a round that finishes
+    before its kill measures it again), so the rounds hit the work on an idle machine as on a
+    busy one."""
     path = tmp_path / "store"
     store = EmbeddedStore(path)
     store.replace_graphs({f"{EX}big": [ox.Triple(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p"),
@@ -118,8 +120,8 @@ def test_a_killed_compaction_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     written = 10
     store.close()
     rng = random.Random(11)
-    outcomes, hits = set(), 0
-    for _ in range(8):
+    outcomes, hits, duration = set(), 0, None
+    for _ in range(9):
         store = EmbeddedStore(path)
         while compaction.extra_files(store.versions, store.versions.live_number()) < 1:
             _write(store, written)  # the last round's compaction went through: new small files
@@ -133,10 +135,15 @@ def test_a_killed_compaction_leaves_the_store_as_it_was(tmp_path: Path) -> None:
         while not work.exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.002)
         assert work.exists() or proc.poll() is not None, "the compaction never began its copy"
-        time.sleep(rng.uniform(0.0, 0.4))
+        began = time.monotonic()
+        kill_at = began + (rng.uniform(0.05, 0.8) * duration if duration else 120)
+        while proc.poll() is None and time.monotonic() < kill_at:
+            time.sleep(0.002)
         if proc.poll() is None:  # still at work: killed
             hits += 1
             os.kill(proc.pid, signal.SIGKILL)
+        else:  # it finished first: how long the work takes now
+            duration = time.monotonic() - began
         proc.wait()
         reopened = EmbeddedStore(path)  # the open cleans up what the killed process left
         assert not list(reopened.versions.dir.glob(".compact-*"))
@@ -146,4 +153,5 @@ def test_a_killed_compaction_leaves_the_store_as_it_was(tmp_path: Path) -> None:
         outcomes.add(record["operation"].split()[0])
         reopened.close()
     assert outcomes <= {"SPARQL", "compaction"}
+    assert "compaction" in outcomes  # the unkilled round switched to its compacted copy
     assert hits >= 4
