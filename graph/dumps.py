@@ -50,6 +50,7 @@ from graph import stats as stats_module
 from graph.catalog import METADATA_PREFIXES
 from graph.inputlimits import InputLimitError, _Nesting
 from graph.namespaces import RDF
+from graph.patterns import matching
 from graph.release import DumpFile, Release, describe
 from graph.stats import Stats
 from graph.writer import PRIVATE_GRAPHS
@@ -423,8 +424,7 @@ def _typed_elsewhere(reader: ox.Store, subject: str, cls: str, changed: set[str]
     """Whether a public graph not among ``changed`` types ``subject`` with ``cls``."""
     return any(type(q.graph_name) is ox.NamedNode and q.graph_name.value not in changed
                and q.graph_name.value not in PRIVATE_GRAPHS
-               for q in reader.quads_for_pattern(ox.NamedNode(subject), RDF.type,
-                                                 ox.NamedNode(cls), None))
+               for q in matching(reader, ox.NamedNode(subject), RDF.type, ox.NamedNode(cls)))
 
 
 class _Changes:

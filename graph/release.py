@@ -25,6 +25,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.namespaces import DCT, ONTOLOGY_IRI, OWL, REGIO, SHAPES_IRI, Vocab
+from graph.patterns import matching
 from graph.stats import Stats
 from graph.writer import PRIVATE_GRAPHS
 
@@ -158,7 +159,7 @@ def publication(settings: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _literal(store: ox.Store, graph: str, subject: str, predicate: ox.NamedNode) -> str:
-    for q in store.quads_for_pattern(ox.NamedNode(subject), predicate, None, ox.NamedNode(graph)):
+    for q in matching(store, ox.NamedNode(subject), predicate, None, ox.NamedNode(graph)):
         return q.object.value
     return ""
 

@@ -27,6 +27,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.namespaces import RDF
+from graph.patterns import matching
 
 MOD = 1 << 128
 DEFAULT_GRAPH = ox.DefaultGraph()
@@ -153,7 +154,7 @@ def _bump(counts: dict[str, int], key: str, sign: int) -> None:
 
 
 def _occurs(store: ox.Store, subject: Any, obj: Any) -> bool:
-    return next(iter(store.quads_for_pattern(subject, None, obj, DEFAULT_GRAPH)), None) is not None
+    return next(matching(store, subject, None, obj, DEFAULT_GRAPH), None) is not None
 
 
 def graph_figures(store: ox.Store, graph: str) -> tuple[int, int]:

@@ -33,6 +33,7 @@ import pyoxigraph as ox
 from graph import compaction
 from graph.errors import QuerySyntaxError, StoreError
 from graph.namespaces import SHAPES_IRI
+from graph.patterns import matching
 from graph.stats import MOD, Stats, triple_hash
 from graph.updatelog import plan_steps
 from graph.updatepolicy import check_syntax
@@ -110,14 +111,14 @@ class Write:
         default_removed: list[ox.Triple] = []
         for t in candidates:
             s, p, o = t.subject, t.predicate, t.object
-            before = {q.graph_name for q in old.quads_for_pattern(s, p, o, None)}
+            before = {q.graph_name for q in matching(old, s, p, o)}
             if known:  # the copy's named graphs changed only as described
                 after = {g for g in before if g not in replaced}
                 after.update(g for g, ts in replaced.items() if t in ts)
                 if grown is not None and t in grown[1]:
                     after.add(grown[0])
             else:
-                after = {q.graph_name for q in w.quads_for_pattern(s, p, o, None)}
+                after = {q.graph_name for q in matching(w, s, p, o)}
             public = any(is_public(g) for g in after)
             if public and DEFAULT not in after:
                 to_add.append(ox.Quad(s, p, o))

@@ -13,6 +13,7 @@ import pytest
 from graph import stats as stats_module
 from graph.errors import InputError
 from graph.namespaces import SHAPES_IRI
+from graph.patterns import matching
 from graph.store import EmbeddedStore, load_files
 from graph.updatelog import plan_steps
 from graph.writer import is_public
@@ -197,3 +198,41 @@ def test_a_small_write_stores_only_the_statistics_it_changed(tmp_path: Path,
         assert stats.graphs == stats_module.from_store(
             ox.Store.read_only(str(info.path)), store.base_iri + "id/").graphs
     store.close()
+
+
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+
+def test_exact_look_ups_past_a_byte_boundary(tmp_path: Path) -> None:
+    """On disk, pyoxigraph 0.5.13 answers a look-up of 255 with 256..300 too; the
+    look-ups the writer, the statistics and the dumps make keep the exact matches only."""
+    store = ox.Store(str(tmp_path / "store"))
+    s, p, g = ox.NamedNode(f"{EX}c"), ox.NamedNode(f"{EX}n"), ox.NamedNode(f"{EX}g")
+    for value in (254, 255, 256, 300, 511, 512, 65535, 65536):
+        store.add(ox.Quad(s, p, ox.Literal(str(value), datatype=XSD_INTEGER), g))
+    for value in (255, 511, 65535, 256):
+        o = ox.Literal(str(value), datatype=XSD_INTEGER)
+        for pattern in ((s, p, o, None), (None, None, o, None), (s, None, o, g)):
+            assert [q.object for q in matching(store, *pattern)] == [o], (value, pattern)
+
+
+def test_the_union_follows_a_counter_across_byte_boundaries(tmp_path: Path) -> None:
+    """A value moved on in two graphs in one write leaves the default graph with the new
+    value only, also from 255 to 256 and from 511 to 512 (the union kept 255 before)."""
+    store = EmbeddedStore(tmp_path / "store")
+    g, h = "https://example.org/graph/counter", "https://example.org/graph/copy"
+
+    def both(value: int) -> str:  # the counter's triple in both graphs
+        t = f"<{EX}c> <{EX}n> {value}"
+        return f"{{ GRAPH <{g}> {{ {t} }} GRAPH <{h}> {{ {t} }} }}"
+
+    try:
+        for start in (250, 508):
+            store.update(f"DROP SILENT GRAPH <{g}> ; DROP SILENT GRAPH <{h}> ; INSERT DATA {both(start)}")
+            for i in range(start, start + 8):
+                store.update(f"DELETE DATA {both(i)} ; INSERT DATA {both(i + 1)}")
+                rows = store.query(f"SELECT ?n WHERE {{ <{EX}c> <{EX}n> ?n }}").rows
+                assert sorted(int(r["n"].value) for r in rows) == [i + 1], i
+                assert store.count_default() == 1
+    finally:
+        store.close()
