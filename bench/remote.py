@@ -53,6 +53,7 @@ import pyoxigraph as ox  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from bench.mix import load_queries, query_variants  # noqa: E402
 from bench.servers import PssSampler, Server, _launch, free_port, post_query, tree  # noqa: E402
+from tests.virtuoso import write_ini  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -61,35 +62,6 @@ QUERIES = ("platform-overview", "key-figures", "project-page")
 BASE = "http://127.0.0.1:8040/"
 UNION_GRAPH = BASE + "graph/default"
 SYSTEM_GRAPHS = "http://www.openlinksw.com/schemas/virtrdf# http://www.w3.org/ns/ldp# http://localuriqaserver/"
-INI = """[Database]
-DatabaseFile = {d}/virtuoso.db
-ErrorLogFile = {d}/virtuoso.log
-LockFile = {d}/virtuoso.lck
-TransactionFile = {d}/virtuoso.trx
-xa_persistent_file = {d}/virtuoso.pxa
-FileExtend = 200
-Striping = 0
-TempStorage = TempDatabase
-[TempDatabase]
-DatabaseFile = {d}/virtuoso-temp.db
-TransactionFile = {d}/virtuoso-temp.trx
-Striping = 0
-[Parameters]
-ServerPort = {sql_port}
-ServerThreads = 10
-CheckpointInterval = 60
-NumberOfBuffers = {buffers}
-MaxDirtyBuffers = {dirty}
-DirsAllowed = ., {d}, {data}
-[HTTPServer]
-ServerPort = {http_port}
-ServerRoot = {d}
-MaxClientConnections = 10
-ServerThreads = 10
-[SPARQL]
-ResultSetMaxRows = 10000000
-MaxQueryExecutionTime = 300
-"""
 
 
 def log(msg: str) -> None:
@@ -160,9 +132,8 @@ class Virtuoso:
         directory.mkdir(parents=True, exist_ok=True)
         self.dir, self.http, self.sql = directory, free_port(), free_port()
         buffers = int(mem_gib * 2**30 * 0.66 / 8000)  # virtuoso.ini: 2/3 of the memory, 8 kB pages
-        (directory / "virtuoso.ini").write_text(INI.format(
-            d=directory, data=data_dir, sql_port=self.sql, http_port=self.http,
-            buffers=buffers, dirty=buffers * 3 // 4), encoding="utf-8")
+        write_ini(directory, self.sql, self.http, buffers=buffers, dirs=(data_dir,), max_seconds=300,
+                  max_remap=None)
         self.server = _launch("virtuoso", [shutil.which("virtuoso-t") or "virtuoso-t", "+foreground",
                                            "+configfile", str(directory / "virtuoso.ini")],
                               f"http://127.0.0.1:{self.http}/sparql", directory / "stdout.log")

@@ -37,23 +37,21 @@ TransactionFile = {d}/virtuoso.trx
 xa_persistent_file = {d}/virtuoso.pxa
 ErrorLogLevel = 7
 FileExtend = 200
-MaxCheckpointRemap = 2000
-Striping = 0
+{remap}Striping = 0
 TempStorage = TempDatabase
 
 [TempDatabase]
 DatabaseFile = {d}/virtuoso-temp.db
 TransactionFile = {d}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
+{remap}Striping = 0
 
 [Parameters]
 ServerPort = {sql_port}
 ServerThreads = 10
 CheckpointInterval = 60
-NumberOfBuffers = 20000
-MaxDirtyBuffers = 15000
-DirsAllowed = ., {d}
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {dirty}
+DirsAllowed = ., {d}{dirs}
 
 [HTTPServer]
 ServerPort = {http_port}
@@ -63,8 +61,24 @@ ServerThreads = 10
 
 [SPARQL]
 ResultSetMaxRows = 10000000
-MaxQueryExecutionTime = 120
+MaxQueryExecutionTime = {max_seconds}
 """
+
+
+def write_ini(directory: Path, sql_port: int, http_port: int, *, buffers: int = 20000,
+              dirs: tuple[Path, ...] = (), max_seconds: int = 120,
+              max_remap: int | None = 2000) -> Path:
+    """``directory``/virtuoso.ini for a fresh database there: ``buffers`` 8 kB pages (3/4
+    of them may be dirty), ``dirs`` readable by the bulk loader besides ``directory``, a
+    query time limit of ``max_seconds``, ``max_remap`` pages remapped per checkpoint (None:
+    Virtuoso's default, for large loads). (The tests' server and bench/remote.py.)"""
+    ini = directory / "virtuoso.ini"
+    ini.write_text(INI.format(d=directory, sql_port=sql_port, http_port=http_port,
+                              buffers=buffers, dirty=buffers * 3 // 4,
+                              dirs="".join(f", {d}" for d in dirs), max_seconds=max_seconds,
+                              remap=f"MaxCheckpointRemap = {max_remap}\n" if max_remap else ""),
+                   encoding="utf-8")
+    return ini
 
 
 @dataclass
@@ -107,8 +121,7 @@ def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuo
                        "virtuoso-opensource)")
     directory = tmp_path_factory.mktemp("virtuoso")
     http_port, sql_port = free_port(), free_port()
-    ini = Path(directory) / "virtuoso.ini"
-    ini.write_text(INI.format(d=directory, sql_port=sql_port, http_port=http_port), encoding="utf-8")
+    ini = write_ini(Path(directory), sql_port, http_port)
     log = open(directory / "stdout.log", "wb")  # noqa: SIM115
     process = subprocess.Popen([binary, "+foreground", "+configfile", str(ini)], cwd=directory,
                                stdout=log, stderr=subprocess.STDOUT)
