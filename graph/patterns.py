@@ -6,7 +6,9 @@ the values that follow it too: a look-up of ``"255"^^xsd:integer`` also returns 
 300 (the in-memory store and the SPARQL engine answer right). The writer looked triples up
 that way to keep the default-graph union right, so after a counter went from 255 to 256 the
 union kept 255 (tests/test_writes.py). Code that looks quads up by bound terms goes through
-:func:`matching`, which keeps the exact matches only.
+:func:`matching`, which keeps the exact matches only. (IRIs and long literals are encoded
+as 128-bit hashes: a look-up by one of them could only overshoot to a term whose hash shares
+all but its last bytes, so scans of a whole named graph stay plain ``quads_for_pattern``.)
 """
 
 from __future__ import annotations

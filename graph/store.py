@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 import requests
@@ -46,6 +46,9 @@ from graph.writer import (
     system_filter,
     writing,
 )
+
+if TYPE_CHECKING:
+    from graph.guard import Inspection
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8040/"
 DUMP_FORMATS = ("nquads", "trig", "turtle", "jsonld", "ntriples")
@@ -458,7 +461,7 @@ class RemoteStore(Store):
 
     def query(self, sparql: str) -> QueryResult:
         data = [("query", sparql), *self.dataset_parameters(sparql)]
-        form = _form(sparql)
+        form = _inspection(sparql).form
         accept = ("application/n-triples" if form in ("CONSTRUCT", "DESCRIBE") else
                   "application/sparql-results+json")  # (Virtuoso serialises by Accept alone)
         try:
@@ -575,10 +578,12 @@ _RESULT_TYPES = {
 }
 
 
-def _form(sparql: str) -> str | None:
+def _inspection(sparql: str) -> Inspection:
+    """The query's form and clauses by graph.guard's tokenizer (it skips strings, IRIs and
+    comments; remembered for recent texts), without the endpoint's limits."""
     from graph.guard import inspect_query
 
-    return inspect_query(sparql, max_length=1 << 40, max_depth=1 << 20).form
+    return inspect_query(sparql, max_length=1 << 40, max_depth=1 << 20)
 
 
 _VIRTUOSO_BNODE = re.compile(rb'("type":\s*"bnode",\s*"value":\s*")nodeID://')
@@ -591,11 +596,8 @@ def _virtuoso_bnodes(body: bytes) -> bytes:
 
 
 def has_dataset_clause(sparql: str) -> bool:
-    """Whether the query names its own dataset (FROM or FROM NAMED, found by the tokenizer
-    of graph.guard, which skips strings, IRIs and comments)."""
-    from graph.guard import inspect_query
-
-    return inspect_query(sparql, max_length=1 << 40, max_depth=1 << 20).has_from
+    """Whether the query names its own dataset (FROM or FROM NAMED)."""
+    return _inspection(sparql).has_from
 
 
 def _has_bnode(triple: ox.Triple) -> bool:
