@@ -41,3 +41,23 @@ def chromium(profile_dir: Path, *, wait: float, languages: str | None = None) ->
         yield driver
     finally:
         driver.quit()
+
+
+def gone(element: Any) -> Any:
+    """A WebDriverWait condition: ``element`` has left the document (the page was replaced).
+    Like selenium's ``staleness_of``, and also when Chromium, asked about the element in the
+    middle of the navigation, answers "Node with given id does not belong to the document"
+    instead of reporting it stale (seen in CI)."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    def check(_driver: Any) -> bool:
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+    return check

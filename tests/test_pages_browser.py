@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from api.app import create_app
-from tests.browser import ARTIFACTS, chromium
+from tests.browser import ARTIFACTS, chromium, gone
 from tests.sheetcheck import CUR, FACTS
 from tests.test_pages import SCS, XSS, build_xss_app, loaded_settings, serving
 
@@ -75,13 +75,12 @@ def shot(driver: Any, name: str) -> None:
 def click(driver: Any, css: str) -> None:
     """Click the first element matching ``css`` and wait for the next page."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     element = driver.find_element(By.CSS_SELECTOR, css)
     driver.execute_script("arguments[0].scrollIntoView()", element)
     element.click()
-    WebDriverWait(driver, WAIT).until(ec.staleness_of(element))
+    WebDriverWait(driver, WAIT).until(gone(element))
 
 
 def text_of(driver: Any, css: str) -> str:

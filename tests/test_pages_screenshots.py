@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import ARTIFACTS, chromium
+from tests.browser import ARTIFACTS, chromium, gone
 from tests.langcheck import other_language
 from tests.submissionkit import Kit, make_kit
 from tests.test_languages import NAMES, SUBMISSION_PAGES, page_kinds, with_submissions
@@ -66,7 +66,6 @@ def _errors(driver: Any) -> list[str]:
 def _sign_in(driver: Any, url: str, token: str | None) -> None:
     """Sign out, then (with a token) sign in through the form of /submit."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver.delete_all_cookies()
@@ -75,7 +74,7 @@ def _sign_in(driver: Any, url: str, token: str | None) -> None:
         driver.find_element(By.CSS_SELECTOR, "#token").send_keys(token)
         old = driver.find_element(By.CSS_SELECTOR, "html")
         driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
-        WebDriverWait(driver, WAIT).until(ec.staleness_of(old))
+        WebDriverWait(driver, WAIT).until(gone(old))
         assert driver.find_elements(By.CSS_SELECTOR, "#upload"), "not signed in"
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import ARTIFACTS, chromium
+from tests.browser import ARTIFACTS, chromium, gone
 from tests.submissionkit import Kit, column_letter, make_kit, sheet
 from tests.test_pages import serving
 
@@ -44,12 +44,11 @@ def _by(css: str):
 
 
 def _submit_form(driver: Any, form_css: str) -> None:
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = driver.find_element(*_by("html"))
     driver.find_element(*_by(f"{form_css} button[type=submit]")).click()
-    WebDriverWait(driver, WAIT).until(ec.staleness_of(old))
+    WebDriverWait(driver, WAIT).until(gone(old))
 
 
 def _sign_in(driver: Any, site: str, token: str) -> None:
