@@ -252,9 +252,10 @@ def _engine_main(conn: Any, store_dir: str) -> None:
     last_job = time.monotonic()
     while True:
         try:
-            while not conn.poll(FOLLOW_INTERVAL):
-                if time.monotonic() - last_job < WARM_WINDOW:
-                    opened, link = _follow(store_dir, opened, link)
+            # (past the window the engine sleeps until the next job: no wake-ups at all)
+            while not conn.poll(FOLLOW_INTERVAL if time.monotonic() - last_job < WARM_WINDOW
+                                else None):
+                opened, link = _follow(store_dir, opened, link)
             job = conn.recv()
         except (EOFError, OSError):
             return

@@ -451,8 +451,14 @@ class VersionFollower(threading.Thread):
         self._stopped.set()
 
     def run(self) -> None:
-        link = None
-        while not self._stopped.wait(self.interval):
+        link, pause = None, self.interval
+        while not self._stopped.wait(pause):
+            store = self._store()
+            if store is None or store._closed:
+                return
+            # (a view not read for longer than the window is looked after once a second)
+            pause = self.interval if time.monotonic() - store._used < self.window else 1.0
+            del store
             try:
                 now = os.readlink(self._pointer)
             except OSError:
