@@ -217,49 +217,14 @@ def _run(store: Any, job: QueryJob, conn: Any) -> None:
     writer.finish()
 
 
-#: Seconds between two looks of an idle engine at ``current`` (see _engine_main).
-FOLLOW_INTERVAL = 0.01
-#: An idle engine keeps opening new versions ahead for this many seconds after its last job.
-WARM_WINDOW = 30.0
-
-
-def _follow(store_dir: str, opened: tuple[str, Any] | None, link: str | None
-            ) -> tuple[tuple[str, Any] | None, str | None]:
-    """Open the version ``current`` names when it changed since ``link`` (one readlink when
-    it did not); a version that cannot be opened (e.g. removed meanwhile) is left for the
-    next job to report."""
-    try:
-        now = os.readlink(os.path.join(store_dir, "current"))
-    except OSError:
-        return opened, link
-    if now == link:
-        return opened, link
-    try:
-        return _open(store_dir, opened), now
-    except OSError:
-        return opened, now
-
-
 def _engine_main(conn: Any, store_dir: str) -> None:
-    """Loop of the engine process: open the current store version read-only, answer jobs.
-
-    While idle, an engine that answered a job in the last ``WARM_WINDOW`` seconds opens each
-    new version as soon as ``current`` names it (opening takes ~10 ms at 1M quads), so that the
-    first query after a write does not wait for it; an engine long idle does not spend that
-    work on versions nobody asks about."""
+    """Loop of the engine process: open the current store version read-only, answer jobs."""
     opened: tuple[str, Any] | None = None
-    link: str | None = None
-    last_job = time.monotonic()
     while True:
         try:
-            # (past the window the engine sleeps until the next job: no wake-ups at all)
-            while not conn.poll(FOLLOW_INTERVAL if time.monotonic() - last_job < WARM_WINDOW
-                                else None):
-                opened, link = _follow(store_dir, opened, link)
             job = conn.recv()
-        except (EOFError, OSError):
+        except EOFError:
             return
-        last_job = time.monotonic()
         try:
             opened = _open(store_dir, opened)
             _run(opened[1], job, conn)

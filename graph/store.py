@@ -16,11 +16,9 @@ a replacement is there depends on the server (see `RemoteStore._replace`).
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
-import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -272,8 +270,6 @@ class EmbeddedStore(Store):
         # (version directory, read-only view): one attribute, so that a thread never pairs
         # one version's name with another's view
         self._view: tuple[str, ox.Store] | None = None
-        self._used = 0.0  # time.monotonic() of the last read through the view
-        self._follower: VersionFollower | None = None
         self._opening = threading.Lock()
         self._closed = False
         try:
@@ -326,10 +322,6 @@ class EmbeddedStore(Store):
     def read_version(self, target: str) -> ox.Store:
         """A read-only view of the version in directory ``target``, shared with ``store``
         (one RocksDB instance per process: each holds its own caches and index blocks)."""
-        self._used = time.monotonic()
-        return self._open_view(target)
-
-    def _open_view(self, target: str) -> ox.Store:
         view = self._view
         if view is not None and view[0] == target:
             return view[1]
@@ -339,16 +331,6 @@ class EmbeddedStore(Store):
                 view = (target, ox.Store.read_only(target))
                 self._view = view
         return view[1]
-
-    def follow(self) -> None:
-        """Keep this process's view on the live version ahead of need: a background thread
-        opens each new version as soon as ``current`` names it (while the view was used in
-        the last ``VersionFollower.window`` seconds), so that neither the first read after
-        another process's write nor this process's next write waits ~10 ms for the open.
-        Stops with ``close``."""
-        if self._follower is None or not self._follower.is_alive():
-            self._follower = VersionFollower(self)
-            self._follower.start()
 
     def query(self, sparql: str) -> QueryResult:
         try:
@@ -424,58 +406,8 @@ class EmbeddedStore(Store):
         """Drop the read-only view (writes are flushed when each write ends) once the
         clean-up after the last write is done."""
         self.versions.wait_for_cleanup()
-        if self._follower is not None:
-            self._follower.stop()
         self._view = None
         self._closed = True
-
-
-class VersionFollower(threading.Thread):
-    """The thread behind :meth:`EmbeddedStore.follow`. It holds the store weakly: a store
-    dropped without ``close`` ends it too."""
-
-    interval = 0.01  # seconds between two looks at ``current`` (one readlink)
-    window = 30.0  # seconds after the last read during which new versions are opened ahead
-    # Seconds the open waits after a switch: a query sent right after a write goes to a query
-    # engine, which opens the version at that moment; on two cores an open here at the same
-    # time slowed it (bench/writes.py: visible after 92 -> 107 ms median).
-    delay = 0.03
-
-    def __init__(self, store: EmbeddedStore) -> None:
-        super().__init__(name="owl40-version-follower", daemon=True)
-        self._store = weakref.ref(store)
-        self._pointer = str(store.versions.pointer)
-        self._stopped = threading.Event()
-
-    def stop(self) -> None:
-        self._stopped.set()
-
-    def run(self) -> None:
-        link, pause = None, self.interval
-        while not self._stopped.wait(pause):
-            store = self._store()
-            if store is None or store._closed:
-                return
-            # (a view not read for longer than the window is looked after once a second)
-            pause = self.interval if time.monotonic() - store._used < self.window else 1.0
-            del store
-            try:
-                now = os.readlink(self._pointer)
-            except OSError:
-                continue
-            if now == link:
-                continue
-            store = self._store()
-            if store is None or store._closed:
-                return
-            if time.monotonic() - store._used < self.window and \
-                    not self._stopped.wait(self.delay):
-                try:
-                    store._open_view(str(store.versions.live()))  # (opening ahead is no use)
-                except OSError:
-                    pass  # removed meanwhile: the next read opens what is live then
-            link = now
-            del store
 
 
 class RemoteStore(Store):

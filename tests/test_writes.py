@@ -5,8 +5,6 @@ scratch. Real stores on disk."""
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -241,73 +239,3 @@ def test_the_union_follows_a_counter_across_byte_boundaries(tmp_path: Path) -> N
                 assert store.count_default() == 1
     finally:
         store.close()
-
-
-def _eventually(check, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.01)
-    return check()
-
-
-def _open_files_under(pid: int, directory: str) -> bool:
-    """Whether process ``pid`` has a file of ``directory`` open (a RocksDB open reads and
-    keeps its table files)."""
-    fds = Path(f"/proc/{pid}/fd")
-    for fd in fds.iterdir():
-        try:
-            if os.readlink(fd).startswith(directory + os.sep):
-                return True
-        except OSError:
-            continue
-    return False
-
-
-def test_a_following_store_opens_each_new_version_ahead_while_it_is_read(tmp_path: Path) -> None:
-    writer = EmbeddedStore(tmp_path / "store")  # another process, in the server
-    writer.update(SEED)
-    reader = EmbeddedStore(tmp_path / "store")
-    reader.follow()
-    try:
-        assert reader.count() > 0  # a read: the follower opens what comes next
-        writer.update(UPDATES[0])
-        new = writer.current_version
-        assert _eventually(lambda: reader._view is not None and reader._view[0] == new), \
-            "the follower did not open the new version"
-        view = reader._view
-        assert reader.read_version(new) is view[1]  # the next read finds it open
-        assert reader.store.query(f"ASK {{ <{EX}a> <{EX}p> 10 }}")  # and sees the write
-        # a view not read for longer than the window is not opened ahead
-        reader._used -= reader._follower.window + 1
-        writer.update(UPDATES[1])
-        time.sleep(0.3)
-        assert reader._view[0] == new != writer.current_version
-        assert reader.read_version(writer.current_version) is not view[1]
-    finally:
-        reader.close()
-        writer.close()
-    assert _eventually(lambda: not reader._follower.is_alive(), 2.0)
-
-
-def test_an_idle_engine_opens_the_new_version_before_the_next_query(tmp_path: Path) -> None:
-    from graph.engine import QueryEngine, QueryJob
-
-    writer = EmbeddedStore(tmp_path / "store")
-    writer.update(SEED)
-    engine = QueryEngine(str(tmp_path / "store"), timeout=30, max_engines=1, fast_path_max=0)
-    try:
-        job = QueryJob(f"ASK {{ <{EX}a> <{EX}p> 1 }}", "application/sparql-results+json")
-        outcome, stream = engine.execute(job)
-        assert b"true" in b"".join(stream) and not outcome.error
-        process = engine._all[0]._proc
-        writer.update(UPDATES[0])
-        new = writer.current_version
-        assert _eventually(lambda: _open_files_under(process.pid, new)), \
-            "the idle engine did not open the new version"
-        outcome, stream = engine.execute(QueryJob(f"ASK {{ <{EX}a> <{EX}p> 10 }}", job.media_type))
-        assert b"true" in b"".join(stream) and engine._all[0]._proc is process
-    finally:
-        engine.close()
-        writer.close()
